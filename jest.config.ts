@@ -1,0 +1,18 @@
+/** @jest-config-loader esbuild-register */
+import type { Config } from 'jest';
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/spec'],
+  testMatch: ['**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+  },
+  moduleNameMapper: {
+    '^rxjs-udp$': '<rootDir>/src/index.ts',
+    '^rxjs-udp/testing$': '<rootDir>/src/testing/index.ts',
+  },
+  testTimeout: 10000,
+};
+
+export default config;

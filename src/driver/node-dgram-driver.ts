@@ -1,0 +1,259 @@
+import * as dgram from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
+import { asapScheduler, type SchedulerLike } from 'rxjs';
+import type {
+  UDPAddressInfo,
+  UDPLookupFunction,
+  UDPSocketType,
+  UdpDoneCallback,
+  UdpDriver,
+  UdpHandle,
+  UdpHandleOptions,
+  UdpHandleSink,
+} from './udp-driver';
+
+type NodeLookup = (
+  hostname: string,
+  options: unknown,
+  callback: (error: Error | null, address: string, family: number) => void,
+) => void;
+
+const defaultLookup: UDPLookupFunction = (hostname, family, callback) => {
+  dnsLookup(hostname, family, (error, address, resolvedFamily) => callback(error, address, resolvedFamily));
+};
+
+/**
+ * A lookup for node:dgram that answers IP literals and `localhost` synchronously. node:dgram
+ * binds and sends inside the call when its lookup calls back synchronously, which is what makes
+ * `bind()` return the port and saves a tick per `send()`.
+ */
+function createSyncLookup(type: UDPSocketType, custom: UDPLookupFunction | undefined): NodeLookup {
+  const family: 4 | 6 = type === 'udp4' ? 4 : 6;
+  const loopback = family === 4 ? '127.0.0.1' : '::1';
+  const resolve = custom ?? defaultLookup;
+  return (hostname, _options, callback) => {
+    const literal = isIP(hostname);
+    if (literal !== 0) {
+      callback(null, hostname, literal);
+    } else if (hostname === 'localhost') {
+      callback(null, loopback, family);
+    } else {
+      resolve(hostname, family, callback);
+    }
+  };
+}
+
+function notConnected(): Error {
+  return Object.assign(new Error('Not connected'), { code: 'ERR_SOCKET_DGRAM_NOT_CONNECTED' });
+}
+
+class NodeDgramHandle implements UdpHandle {
+  private readonly socket: dgram.Socket;
+  private bindDone: UdpDoneCallback | null = null;
+  private closed = false;
+
+  constructor(type: UDPSocketType, options: UdpHandleOptions, private readonly sink: UdpHandleSink) {
+    const socketOptions: dgram.SocketOptions = {
+      type,
+      lookup: createSyncLookup(type, options.lookup) as unknown as dgram.SocketOptions['lookup'],
+    };
+    if (options.reuseAddr === true) socketOptions.reuseAddr = true;
+    if (options.ipv6Only === true) socketOptions.ipv6Only = true;
+    if (options.recvBufferSize !== undefined) socketOptions.recvBufferSize = options.recvBufferSize;
+    if (options.sendBufferSize !== undefined) socketOptions.sendBufferSize = options.sendBufferSize;
+    this.socket = dgram.createSocket(socketOptions);
+    // node emits (Buffer, rinfo) and sets rinfo.size: exactly the sink's shape.
+    this.socket.on('message', sink.message.bind(sink));
+    this.socket.on('listening', () => this.settleBind(null));
+    this.socket.on('error', (error: Error) => {
+      if (this.bindDone !== null) this.settleBind(error);
+      else if (!this.closed) sink.error(error, 'receive');
+    });
+  }
+
+  private readonly sendDone = (error: Error | null): void => {
+    if (error !== null && !this.closed) this.sink.error(error, 'send');
+  };
+
+  private settleBind(error: Error | null): void {
+    const done = this.bindDone;
+    this.bindDone = null;
+    if (done !== null && !this.closed) done(error);
+  }
+
+  bind(port: number, address: string | undefined, done: UdpDoneCallback): void {
+    this.bindDone = done;
+    try {
+      this.socket.bind({ port, address, exclusive: true } as dgram.BindOptions);
+    } catch (error) {
+      this.bindDone = null;
+      throw error;
+    }
+  }
+
+  connect(port: number, address: string, done: UdpDoneCallback): void {
+    let settled = false;
+    this.socket.connect(port, address, (error?: Error) => {
+      if (!settled && !this.closed) done(error ?? null);
+    });
+    // With a synchronous lookup node connects inside the call and only notifies on the
+    // next tick: settle now so the socket is usable at once.
+    if (this.isConnected()) {
+      settled = true;
+      done(null);
+    }
+  }
+
+  private isConnected(): boolean {
+    try {
+      this.socket.remoteAddress();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  disconnect(): void {
+    if (!this.isConnected()) throw notConnected();
+    this.socket.disconnect();
+  }
+
+  send(
+    data: Uint8Array,
+    offset: number,
+    length: number,
+    port: number | undefined,
+    address: string | undefined,
+    done?: UdpDoneCallback,
+  ): void {
+    const callback = done ?? this.sendDone;
+    if (offset === 0 && length === data.byteLength) {
+      if (port === undefined) this.socket.send(data, callback);
+      else this.socket.send(data, port, address, callback);
+    } else if (port === undefined) {
+      this.socket.send(data, offset, length, callback);
+    } else {
+      this.socket.send(data, offset, length, port, address, callback);
+    }
+  }
+
+  address(): UDPAddressInfo {
+    return this.socket.address();
+  }
+
+  remoteAddress(): UDPAddressInfo {
+    return this.socket.remoteAddress();
+  }
+
+  setTTL(ttl: number): void {
+    this.socket.setTTL(ttl);
+  }
+
+  setBroadcast(flag: boolean): void {
+    this.socket.setBroadcast(flag);
+  }
+
+  setMulticastTTL(ttl: number): void {
+    this.socket.setMulticastTTL(ttl);
+  }
+
+  setMulticastLoopback(flag: boolean): void {
+    this.socket.setMulticastLoopback(flag);
+  }
+
+  setMulticastInterface(interfaceAddress: string): void {
+    this.socket.setMulticastInterface(interfaceAddress);
+  }
+
+  addMembership(group: string, interfaceAddress?: string): void {
+    this.socket.addMembership(group, interfaceAddress);
+  }
+
+  dropMembership(group: string, interfaceAddress?: string): void {
+    this.socket.dropMembership(group, interfaceAddress);
+  }
+
+  addSourceSpecificMembership(source: string, group: string, interfaceAddress?: string): void {
+    this.socket.addSourceSpecificMembership(source, group, interfaceAddress);
+  }
+
+  dropSourceSpecificMembership(source: string, group: string, interfaceAddress?: string): void {
+    this.socket.dropSourceSpecificMembership(source, group, interfaceAddress);
+  }
+
+  setRecvBufferSize(size: number): void {
+    this.socket.setRecvBufferSize(size);
+  }
+
+  setSendBufferSize(size: number): void {
+    this.socket.setSendBufferSize(size);
+  }
+
+  getRecvBufferSize(): number {
+    return this.socket.getRecvBufferSize();
+  }
+
+  getSendBufferSize(): number {
+    return this.socket.getSendBufferSize();
+  }
+
+  getSendQueueSize(): number {
+    return this.socket.getSendQueueSize();
+  }
+
+  getSendQueueCount(): number {
+    return this.socket.getSendQueueCount();
+  }
+
+  ref(): void {
+    this.socket.ref();
+  }
+
+  unref(): void {
+    this.socket.unref();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.bindDone = null;
+    try {
+      this.socket.close();
+    } catch {
+      // Already closed by node (e.g. a failed implicit bind): nothing left to release.
+    }
+  }
+}
+
+/** Options of {@link createNodeDgramDriver}. */
+export interface NodeDgramDriverOptions {
+  /**
+   * Scheduler for event dispatch (`onListening`, `onClose`, re-thrown listener errors).
+   * @default asapScheduler
+   */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * Creates the node:dgram driver, the default backend of {@link createUDPSocket}.
+ *
+ * IP literals and `localhost` are resolved synchronously, so `bind()` binds inside the call
+ * and each `send()` saves the tick a `dns.lookup` would cost; other hostnames go through the
+ * socket's `lookup` option (default `dns.lookup` with the family of the socket).
+ *
+ * @param options - the scheduler events are dispatched on.
+ * @returns a driver to pass as `createUDPSocket(type, { driver })`.
+ * @example
+ * const udp = createUDPSocket('udp4', { driver: createNodeDgramDriver({ scheduler: asyncScheduler }) });
+ */
+export function createNodeDgramDriver(options: NodeDgramDriverOptions = {}): UdpDriver {
+  const scheduler = options.scheduler ?? asapScheduler;
+  return {
+    scheduler,
+    open: (type, handleOptions, sink) => new NodeDgramHandle(type, handleOptions, sink),
+  };
+}
+
+/** The shared default node:dgram driver (events on `asapScheduler`). */
+export const nodeDgramDriver: UdpDriver = createNodeDgramDriver();

@@ -1,0 +1,125 @@
+import type { SchedulerLike } from 'rxjs';
+
+/** The two socket types of WeChat and node:dgram. */
+export type UDPSocketType = 'udp4' | 'udp6';
+
+/** An address a socket is bound or connected to. `family` is `'IPv4'` or `'IPv6'`. */
+export interface UDPAddressInfo {
+  address: string;
+  family: string;
+  port: number;
+}
+
+/** Where a received datagram came from, with its size in bytes. */
+export interface UDPRemoteInfo extends UDPAddressInfo {
+  size: number;
+}
+
+/**
+ * Resolves a hostname, with the signature of `dns.lookup(hostname, family, callback)`.
+ * Calling `callback` synchronously (before returning) keeps `bind()` synchronous.
+ */
+export type UDPLookupFunction = (
+  hostname: string,
+  family: 4 | 6,
+  callback: (error: Error | null, address: string, family: number) => void,
+) => void;
+
+/** Options a driver applies when it opens a handle. */
+export interface UdpHandleOptions {
+  /** Set SO_REUSEADDR (and SO_REUSEPORT where the driver has it) before binding. */
+  reuseAddr?: boolean;
+  /** For `udp6`: do not receive IPv4-mapped traffic. */
+  ipv6Only?: boolean;
+  /** SO_RCVBUF in bytes, applied at bind. */
+  recvBufferSize?: number;
+  /** SO_SNDBUF in bytes, applied at bind. */
+  sendBufferSize?: number;
+  /** Hostname resolution; IP literals never reach it. */
+  lookup?: UDPLookupFunction;
+}
+
+/**
+ * What a handle reports to its owner. The socket layer implements it once per socket.
+ *
+ * `message` is the per-datagram path: drivers call it with the bytes they received
+ * (a Uint8Array view, possibly a node Buffer) and the sender, without allocating more
+ * than that.
+ */
+export interface UdpHandleSink {
+  /** A datagram arrived. `remote.size` is `data.byteLength`. */
+  message(data: Uint8Array, remote: UDPRemoteInfo): void;
+  /** An error the driver met outside a call: a failed send, ICMP unreachable on a connected socket, ... */
+  error(error: Error, syscall: 'send' | 'receive'): void;
+}
+
+/** Completion of `bind`/`connect`: `null` on success. May be called synchronously. */
+export type UdpDoneCallback = (error: Error | null) => void;
+
+/**
+ * One socket of a driver: bytes and syscalls, nothing of the WeChat contract.
+ *
+ * Arguments reach a handle already validated by the socket layer (ports are integers
+ * 0–65535, addresses non-empty strings, offsets inside the buffer). Methods throw on
+ * failure (an `Error` with a string `code`), except where a callback is given.
+ */
+export interface UdpHandle {
+  /**
+   * Binds to `port` (0: any free port) on `address` (undefined: the any-address of the
+   * family). Calls `done` synchronously when `address` is an IP literal or the lookup
+   * answers synchronously.
+   */
+  bind(port: number, address: string | undefined, done: UdpDoneCallback): void;
+  /** Associates the bound handle with a peer; `done` as for `bind`. */
+  connect(port: number, address: string, done: UdpDoneCallback): void;
+  /** Removes the peer association. Throws `ERR_SOCKET_DGRAM_NOT_CONNECTED` when there is none. */
+  disconnect(): void;
+  /**
+   * Sends `length` bytes of `data` from `offset`. `port`/`address` are undefined on a
+   * connected handle. Failures go to `done` if given, else to `sink.error(err, 'send')`.
+   */
+  send(
+    data: Uint8Array,
+    offset: number,
+    length: number,
+    port: number | undefined,
+    address: string | undefined,
+    done?: UdpDoneCallback,
+  ): void;
+  /** The bound address. Throws when unbound. */
+  address(): UDPAddressInfo;
+  /** The connected peer. Throws `ERR_SOCKET_DGRAM_NOT_CONNECTED` when not connected. */
+  remoteAddress(): UDPAddressInfo;
+  setTTL(ttl: number): void;
+  setBroadcast(flag: boolean): void;
+  setMulticastTTL(ttl: number): void;
+  setMulticastLoopback(flag: boolean): void;
+  setMulticastInterface(interfaceAddress: string): void;
+  addMembership(group: string, interfaceAddress?: string): void;
+  dropMembership(group: string, interfaceAddress?: string): void;
+  addSourceSpecificMembership(source: string, group: string, interfaceAddress?: string): void;
+  dropSourceSpecificMembership(source: string, group: string, interfaceAddress?: string): void;
+  setRecvBufferSize(size: number): void;
+  setSendBufferSize(size: number): void;
+  getRecvBufferSize(): number;
+  getSendBufferSize(): number;
+  getSendQueueSize(): number;
+  getSendQueueCount(): number;
+  ref(): void;
+  unref(): void;
+  /** Releases the handle; no sink method is called after it. Idempotent. */
+  close(): void;
+}
+
+/**
+ * A backend for sockets: node:dgram by default, the virtual network in tests.
+ *
+ * Every deferred piece of work of a socket (event dispatch) goes through `scheduler`, so
+ * a driver on virtual time makes the whole socket run on virtual time.
+ */
+export interface UdpDriver {
+  /** The scheduler for deferred work of sockets on this driver. */
+  readonly scheduler: SchedulerLike;
+  /** Opens an unbound handle. Throws on failure (e.g. out of file descriptors). */
+  open(type: UDPSocketType, options: UdpHandleOptions, sink: UdpHandleSink): UdpHandle;
+}

@@ -1,0 +1,662 @@
+import type { SchedulerAction, SchedulerLike } from 'rxjs';
+import { UDPSocketError, toUDPSocketError, type UDPOperation } from '../errors';
+import { nodeDgramDriver } from '../driver/node-dgram-driver';
+import type {
+  UDPAddressInfo,
+  UDPRemoteInfo,
+  UDPSocketType,
+  UdpDriver,
+  UdpHandle,
+  UdpHandleOptions,
+  UdpHandleSink,
+} from '../driver/udp-driver';
+import { ListenerList } from './listeners';
+import type {
+  UDPCloseResult,
+  UDPConnectOption,
+  UDPErrorResult,
+  UDPListener,
+  UDPListeningResult,
+  UDPMessageResult,
+  UDPSendOption,
+  UDPSocket,
+  UDPSocketOptions,
+} from './types';
+import { checkAddress, checkBoolean, checkInteger, checkIp, checkPort, describe, toBytes } from './validate';
+
+type BindState = 'unbound' | 'binding' | 'bound';
+type ConnectState = 'disconnected' | 'connecting' | 'connected';
+
+/** Settings made before bind: node:dgram needs a bound socket for them, WeChat does not. */
+interface PendingSettings {
+  ttl?: number;
+  broadcast?: boolean;
+  multicastTTL?: number;
+  multicastLoopback?: boolean;
+  multicastInterface?: string;
+  recvBufferSize?: number;
+  sendBufferSize?: number;
+  memberships: Array<[op: 'add' | 'drop', source: string | undefined, group: string, iface: string | undefined]>;
+}
+
+interface EventTask {
+  socket: UDPSocketImpl;
+  kind: 'listening' | 'close' | 'error';
+  payload: UDPListeningResult | UDPCloseResult | UDPErrorResult;
+}
+
+const MAX_BUFFER_SIZE = 0x7fffffff;
+
+function dispatchEvent(this: SchedulerAction<EventTask>, task: EventTask | undefined): void {
+  const { socket, kind, payload } = task!;
+  if (kind === 'listening') socket.listeningListeners.emit(payload as UDPListeningResult);
+  else if (kind === 'close') socket.closeListeners.emit(payload as UDPCloseResult);
+  else socket.errorListeners.emit(payload as UDPErrorResult);
+}
+
+/**
+ * Turns received bytes into the ArrayBuffer WeChat hands out: the underlying buffer itself when
+ * the view covers all of it (node 20 allocates one per datagram), an exact copy otherwise.
+ */
+export function toArrayBuffer(data: Uint8Array): ArrayBuffer {
+  const buffer = data.buffer;
+  if (data.byteOffset === 0 && data.byteLength === buffer.byteLength && buffer instanceof ArrayBuffer) return buffer;
+  return buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+}
+
+class UDPSocketImpl implements UDPSocket, UdpHandleSink {
+  readonly closeListeners = new ListenerList<UDPCloseResult>();
+  readonly errorListeners = new ListenerList<UDPErrorResult>();
+  readonly listeningListeners = new ListenerList<UDPListeningResult>();
+  readonly messageListeners = new ListenerList<UDPMessageResult>();
+  readonly scheduler: SchedulerLike;
+
+  private readonly handle: UdpHandle | null;
+  private bindState: BindState = 'unbound';
+  private connectState: ConnectState = 'disconnected';
+  private closed = false;
+  private local: UDPAddressInfo | undefined;
+  private peer: { address: string; port: number; resolved: UDPAddressInfo | undefined } | undefined;
+  private pending: PendingSettings = { memberships: [] };
+  /** The last address that passed validation: repeated sends to one peer skip the check. */
+  private lastGoodAddress = '';
+
+  constructor(
+    readonly type: UDPSocketType,
+    driver: UdpDriver | null,
+    handleOptions: UdpHandleOptions,
+    optionErrors: UDPSocketError[],
+  ) {
+    this.scheduler = driver?.scheduler ?? nodeDgramDriver.scheduler;
+    let handle: UdpHandle | null = null;
+    try {
+      // Without a usable driver the socket starts closed: better than a silent fallback to real sockets.
+      if (driver !== null) handle = driver.open(type, handleOptions, this);
+      else this.closed = true;
+    } catch (error) {
+      this.closed = true;
+      optionErrors.push(toUDPSocketError('createUDPSocket', error));
+    }
+    this.handle = handle;
+    for (const error of optionErrors) this.report(error);
+  }
+
+  // ---- UdpHandleSink: what the driver tells us -------------------------------------------
+
+  message(data: Uint8Array, remote: UDPRemoteInfo): void {
+    if (this.closed) return;
+    const listeners = this.messageListeners.listeners;
+    if (listeners.length === 0) return;
+    const local = this.local!;
+    this.messageListeners.emit({
+      message: toArrayBuffer(data),
+      remoteInfo: remote,
+      localInfo: { address: local.address, family: local.family, port: local.port, size: remote.size },
+    });
+  }
+
+  error(error: Error, syscall: 'send' | 'receive'): void {
+    if (this.closed) return;
+    this.report(toUDPSocketError(syscall, error));
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  private schedule(kind: EventTask['kind'], payload: EventTask['payload']): void {
+    this.scheduler.schedule(dispatchEvent, 0, { socket: this, kind, payload });
+  }
+
+  /** Reports an error on `onError`, asynchronously. */
+  private report(error: UDPSocketError): void {
+    this.schedule('error', { errMsg: error.errMsg, errCode: error.errCode, code: error.code, error });
+  }
+
+  private notRunning(operation: UDPOperation): void {
+    this.report(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', operation, 'socket is closed'));
+  }
+
+  onClose(listener: UDPListener<UDPCloseResult>): void {
+    if (this.checkListener('onClose', listener)) this.closeListeners.add(listener);
+  }
+
+  offClose(listener?: UDPListener<UDPCloseResult>): void {
+    if (this.checkListener('offClose', listener, true)) this.closeListeners.remove(listener);
+  }
+
+  onError(listener: UDPListener<UDPErrorResult>): void {
+    if (this.checkListener('onError', listener)) this.errorListeners.add(listener);
+  }
+
+  offError(listener?: UDPListener<UDPErrorResult>): void {
+    if (this.checkListener('offError', listener, true)) this.errorListeners.remove(listener);
+  }
+
+  onListening(listener: UDPListener<UDPListeningResult>): void {
+    if (this.checkListener('onListening', listener)) this.listeningListeners.add(listener);
+  }
+
+  offListening(listener?: UDPListener<UDPListeningResult>): void {
+    if (this.checkListener('offListening', listener, true)) this.listeningListeners.remove(listener);
+  }
+
+  onMessage(listener: UDPListener<UDPMessageResult>): void {
+    if (this.checkListener('onMessage', listener)) this.messageListeners.add(listener);
+  }
+
+  offMessage(listener?: UDPListener<UDPMessageResult>): void {
+    if (this.checkListener('offMessage', listener, true)) this.messageListeners.remove(listener);
+  }
+
+  private checkListener(operation: UDPOperation, listener: unknown, optional = false): boolean {
+    if (typeof listener === 'function' || (optional && listener === undefined)) return true;
+    this.report(
+      new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `listener must be a function, got ${describe(listener)}`),
+    );
+    return false;
+  }
+
+  // ---- bind ------------------------------------------------------------------------------
+
+  bind(port?: number, address?: string): number {
+    if (this.closed) {
+      this.notRunning('bind');
+      return 0;
+    }
+    if (this.bindState !== 'unbound') {
+      this.report(new UDPSocketError('ERR_SOCKET_ALREADY_BOUND', 'bind', 'socket is already bound'));
+      return 0;
+    }
+    const error =
+      checkPort('bind', port ?? 0, true) ?? (address === undefined ? undefined : checkAddress('bind', address, this.type));
+    if (error !== undefined) {
+      this.report(error);
+      return 0;
+    }
+    return this.doBind('bind', port ?? 0, address);
+  }
+
+  /** Binds the handle; returns the port when the bind completed synchronously, else 0. */
+  private doBind(operation: UDPOperation, port: number, address: string | undefined): number {
+    this.bindState = 'binding';
+    let sync = true;
+    let result = 0;
+    try {
+      this.handle!.bind(port, address, (error) => {
+        if (this.closed) return;
+        if (error !== null) {
+          this.bindState = 'unbound';
+          this.report(toUDPSocketError(operation, error));
+          return;
+        }
+        const bound = this.onBound();
+        if (sync) result = bound;
+      });
+    } catch (error) {
+      this.bindState = 'unbound';
+      this.report(toUDPSocketError(operation, error));
+      return 0;
+    }
+    sync = false;
+    return result;
+  }
+
+  private onBound(): number {
+    this.bindState = 'bound';
+    const local = this.handle!.address();
+    this.local = local;
+    this.applyPending();
+    this.schedule('listening', { errMsg: 'bind:ok', address: local.address, family: local.family, port: local.port });
+    return local.port;
+  }
+
+  /** Binds implicitly (port 0, any address) before send/connect, as WeChat and node do. */
+  private ensureBound(operation: UDPOperation): boolean {
+    if (this.bindState === 'unbound') this.doBind(operation, 0, undefined);
+    return this.bindState !== 'unbound';
+  }
+
+  private applyPending(): void {
+    const p = this.pending;
+    this.pending = { memberships: [] };
+    if (p.ttl !== undefined) this.apply('setTTL', () => this.handle!.setTTL(p.ttl!));
+    if (p.broadcast !== undefined) this.apply('setBroadcast', () => this.handle!.setBroadcast(p.broadcast!));
+    if (p.multicastTTL !== undefined) this.apply('setMulticastTTL', () => this.handle!.setMulticastTTL(p.multicastTTL!));
+    if (p.multicastLoopback !== undefined)
+      this.apply('setMulticastLoopback', () => this.handle!.setMulticastLoopback(p.multicastLoopback!));
+    if (p.multicastInterface !== undefined)
+      this.apply('setMulticastInterface', () => this.handle!.setMulticastInterface(p.multicastInterface!));
+    if (p.recvBufferSize !== undefined)
+      this.apply('setRecvBufferSize', () => this.handle!.setRecvBufferSize(p.recvBufferSize!));
+    if (p.sendBufferSize !== undefined)
+      this.apply('setSendBufferSize', () => this.handle!.setSendBufferSize(p.sendBufferSize!));
+    for (const [op, source, group, iface] of p.memberships) this.membership(op, source, group, iface);
+  }
+
+  /** Runs a driver call, reporting what it throws. */
+  private apply(operation: UDPOperation, call: () => void): boolean {
+    try {
+      call();
+      return true;
+    } catch (error) {
+      this.report(toUDPSocketError(operation, error));
+      return false;
+    }
+  }
+
+  // ---- send / connect / write -------------------------------------------------------------
+
+  send(option: UDPSendOption): void {
+    this.transmit('send', option);
+  }
+
+  write(option: UDPSendOption): void {
+    this.transmit('write', option);
+  }
+
+  private transmit(operation: 'send' | 'write', option: UDPSendOption): void {
+    if (option === null || typeof option !== 'object') {
+      this.report(
+        new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `option must be an object, got ${describe(option)}`),
+      );
+      return;
+    }
+    if (this.closed) {
+      this.notRunning(operation);
+      return;
+    }
+    const { address, port } = option;
+    const error =
+      (address === this.lastGoodAddress ? undefined : checkAddress(operation, address, this.type)) ??
+      checkPort(operation, port, false);
+    if (error !== undefined) {
+      this.report(error);
+      return;
+    }
+    this.lastGoodAddress = address;
+    const bytes = toBytes(operation, option.message, option.offset, option.length);
+    if (bytes instanceof UDPSocketError) {
+      this.report(bytes);
+      return;
+    }
+    const broadcast = option.setBroadcast;
+    if (broadcast !== undefined && broadcast !== null && broadcast !== false && broadcast !== true) {
+      this.report(checkBoolean(operation, 'setBroadcast', broadcast)!);
+      return;
+    }
+    if (!this.ensureBound(operation)) return;
+    if (broadcast === true && !this.apply(operation, () => this.handle!.setBroadcast(true))) return;
+    const handle = this.handle!;
+    if (this.connectState === 'connected') {
+      const peer = this.peer!;
+      if (port !== peer.port || (address !== peer.address && address !== peer.resolved?.address)) {
+        this.report(
+          new UDPSocketError(
+            'ERR_SOCKET_DGRAM_IS_CONNECTED',
+            operation,
+            `socket is connected to ${peer.address}:${peer.port}, cannot send to ${address}:${port}`,
+          ),
+        );
+        return;
+      }
+      this.apply(operation, () => handle.send(bytes, 0, bytes.byteLength, undefined, undefined));
+      return;
+    }
+    try {
+      handle.send(bytes, 0, bytes.byteLength, port, address);
+    } catch (thrown) {
+      this.report(toUDPSocketError(operation, thrown));
+    }
+  }
+
+  connect(option: UDPConnectOption): void {
+    if (option === null || typeof option !== 'object') {
+      this.report(
+        new UDPSocketError('ERR_INVALID_ARG_TYPE', 'connect', `option must be an object, got ${describe(option)}`),
+      );
+      return;
+    }
+    if (this.closed) {
+      this.notRunning('connect');
+      return;
+    }
+    if (this.connectState !== 'disconnected') {
+      this.report(new UDPSocketError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'connect', 'socket is already connected'));
+      return;
+    }
+    const { address, port } = option;
+    const error = checkAddress('connect', address, this.type) ?? checkPort('connect', port, false);
+    if (error !== undefined) {
+      this.report(error);
+      return;
+    }
+    if (!this.ensureBound('connect')) return;
+    this.connectState = 'connecting';
+    const peer = { address, port, resolved: undefined as UDPAddressInfo | undefined };
+    this.peer = peer;
+    try {
+      this.handle!.connect(port, address, (failure) => {
+        if (this.closed || this.peer !== peer) return;
+        if (failure !== null) {
+          this.connectState = 'disconnected';
+          this.peer = undefined;
+          this.report(toUDPSocketError('connect', failure));
+          return;
+        }
+        this.connectState = 'connected';
+        peer.resolved = this.handle!.remoteAddress();
+        this.local = this.handle!.address();
+      });
+    } catch (thrown) {
+      this.connectState = 'disconnected';
+      this.peer = undefined;
+      this.report(toUDPSocketError('connect', thrown));
+    }
+  }
+
+  disconnect(): void {
+    if (this.closed) {
+      this.notRunning('disconnect');
+      return;
+    }
+    if (this.connectState === 'disconnected') {
+      this.report(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'disconnect', 'socket is not connected'));
+      return;
+    }
+    if (this.apply('disconnect', () => this.handle!.disconnect())) {
+      this.connectState = 'disconnected';
+      this.peer = undefined;
+    }
+  }
+
+  // ---- close -------------------------------------------------------------------------------
+
+  close(): void {
+    if (this.closed) {
+      this.notRunning('close');
+      return;
+    }
+    this.closed = true;
+    this.bindState = 'unbound';
+    this.connectState = 'disconnected';
+    this.local = undefined;
+    this.peer = undefined;
+    this.handle!.close();
+    this.schedule('close', { errMsg: 'close:ok' });
+  }
+
+  // ---- queries -----------------------------------------------------------------------------
+
+  address(): UDPAddressInfo | undefined {
+    return this.bindState === 'bound' && !this.closed ? { ...this.local! } : undefined;
+  }
+
+  remoteAddress(): UDPAddressInfo | undefined {
+    return this.connectState === 'connected' && !this.closed ? { ...this.peer!.resolved! } : undefined;
+  }
+
+  // ---- options -----------------------------------------------------------------------------
+
+  /**
+   * Validates a setting, then applies it now when bound or remembers it for bind.
+   * `remember` stores the value in the pending settings.
+   */
+  private setting(
+    operation: UDPOperation,
+    error: UDPSocketError | undefined,
+    now: (handle: UdpHandle) => void,
+    remember: (pending: PendingSettings) => void,
+  ): void {
+    if (this.closed) {
+      this.notRunning(operation);
+      return;
+    }
+    if (error !== undefined) {
+      this.report(error);
+      return;
+    }
+    if (this.bindState === 'bound') {
+      const handle = this.handle!;
+      this.apply(operation, () => now(handle));
+    } else {
+      remember(this.pending);
+    }
+  }
+
+  setTTL(ttl: number): void {
+    this.setting('setTTL', checkInteger('setTTL', 'ttl', ttl, 0, 255), (h) => h.setTTL(ttl), (p) => (p.ttl = ttl));
+  }
+
+  setBroadcast(flag: boolean): void {
+    this.setting(
+      'setBroadcast',
+      checkBoolean('setBroadcast', 'flag', flag),
+      (h) => h.setBroadcast(flag),
+      (p) => (p.broadcast = flag),
+    );
+  }
+
+  setMulticastTTL(ttl: number): void {
+    this.setting(
+      'setMulticastTTL',
+      checkInteger('setMulticastTTL', 'ttl', ttl, 0, 255),
+      (h) => h.setMulticastTTL(ttl),
+      (p) => (p.multicastTTL = ttl),
+    );
+  }
+
+  setMulticastLoopback(flag: boolean): void {
+    this.setting(
+      'setMulticastLoopback',
+      checkBoolean('setMulticastLoopback', 'flag', flag),
+      (h) => h.setMulticastLoopback(flag),
+      (p) => (p.multicastLoopback = flag),
+    );
+  }
+
+  setMulticastInterface(interfaceAddress: string): void {
+    this.setting(
+      'setMulticastInterface',
+      checkIp('setMulticastInterface', 'interfaceAddress', interfaceAddress),
+      (h) => h.setMulticastInterface(interfaceAddress),
+      (p) => (p.multicastInterface = interfaceAddress),
+    );
+  }
+
+  addMembership(multicastAddress: string, interfaceAddress?: string): void {
+    this.changeMembership('add', 'addMembership', undefined, multicastAddress, interfaceAddress);
+  }
+
+  dropMembership(multicastAddress: string, interfaceAddress?: string): void {
+    this.changeMembership('drop', 'dropMembership', undefined, multicastAddress, interfaceAddress);
+  }
+
+  addSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
+    this.changeMembership('add', 'addSourceSpecificMembership', sourceAddress, groupAddress, interfaceAddress, true);
+  }
+
+  dropSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void {
+    this.changeMembership('drop', 'dropSourceSpecificMembership', sourceAddress, groupAddress, interfaceAddress, true);
+  }
+
+  private changeMembership(
+    op: 'add' | 'drop',
+    operation: UDPOperation,
+    source: string | undefined,
+    group: string,
+    iface: string | undefined,
+    sourceSpecific = false,
+  ): void {
+    const error =
+      (sourceSpecific ? checkIp(operation, 'sourceAddress', source) : undefined) ??
+      checkIp(operation, sourceSpecific ? 'groupAddress' : 'multicastAddress', group) ??
+      (iface === undefined ? undefined : checkIp(operation, 'interfaceAddress', iface));
+    this.setting(
+      operation,
+      error,
+      () => this.membership(op, source, group, iface),
+      (p) => p.memberships.push([op, source, group, iface]),
+    );
+  }
+
+  private membership(op: 'add' | 'drop', source: string | undefined, group: string, iface: string | undefined): void {
+    const handle = this.handle!;
+    if (source === undefined) {
+      if (op === 'add') this.apply('addMembership', () => handle.addMembership(group, iface));
+      else this.apply('dropMembership', () => handle.dropMembership(group, iface));
+    } else if (op === 'add') {
+      this.apply('addSourceSpecificMembership', () => handle.addSourceSpecificMembership(source, group, iface));
+    } else {
+      this.apply('dropSourceSpecificMembership', () => handle.dropSourceSpecificMembership(source, group, iface));
+    }
+  }
+
+  setRecvBufferSize(size: number): void {
+    this.setting(
+      'setRecvBufferSize',
+      checkInteger('setRecvBufferSize', 'size', size, 1, MAX_BUFFER_SIZE),
+      (h) => h.setRecvBufferSize(size),
+      (p) => (p.recvBufferSize = size),
+    );
+  }
+
+  setSendBufferSize(size: number): void {
+    this.setting(
+      'setSendBufferSize',
+      checkInteger('setSendBufferSize', 'size', size, 1, MAX_BUFFER_SIZE),
+      (h) => h.setSendBufferSize(size),
+      (p) => (p.sendBufferSize = size),
+    );
+  }
+
+  getRecvBufferSize(): number | undefined {
+    return this.getBufferSize('getRecvBufferSize', (h) => h.getRecvBufferSize(), this.pending.recvBufferSize);
+  }
+
+  getSendBufferSize(): number | undefined {
+    return this.getBufferSize('getSendBufferSize', (h) => h.getSendBufferSize(), this.pending.sendBufferSize);
+  }
+
+  private getBufferSize(
+    operation: UDPOperation,
+    read: (handle: UdpHandle) => number,
+    pending: number | undefined,
+  ): number | undefined {
+    if (this.closed) {
+      this.notRunning(operation);
+      return undefined;
+    }
+    if (this.bindState !== 'bound') return pending;
+    try {
+      return read(this.handle!);
+    } catch (error) {
+      this.report(toUDPSocketError(operation, error));
+      return undefined;
+    }
+  }
+
+  getSendQueueSize(): number {
+    return this.bindState === 'bound' && !this.closed ? this.handle!.getSendQueueSize() : 0;
+  }
+
+  getSendQueueCount(): number {
+    return this.bindState === 'bound' && !this.closed ? this.handle!.getSendQueueCount() : 0;
+  }
+
+  ref(): this {
+    if (!this.closed) this.handle!.ref();
+    return this;
+  }
+
+  unref(): this {
+    if (!this.closed) this.handle!.unref();
+    return this;
+  }
+}
+
+function isDriver(value: unknown): value is UdpDriver {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as UdpDriver).open === 'function' &&
+    typeof (value as UdpDriver).scheduler?.schedule === 'function'
+  );
+}
+
+/**
+ * Creates a UDP socket with the WeChat / Taro `UDPSocket` API, on node:dgram by default.
+ *
+ * Nothing but an unknown `type` throws: every bad argument of every method, and every failure,
+ * is reported on `onError` with a stable `code`.
+ *
+ * @param type - `'udp4'` (default) or `'udp6'`.
+ * @param options - driver, SO_REUSEADDR, IPV6_V6ONLY, buffer sizes, hostname lookup.
+ * @returns an unbound socket.
+ * @throws UDPSocketError `ERR_SOCKET_BAD_TYPE` when `type` is neither `'udp4'` nor `'udp6'`.
+ * @example
+ * const udp = createUDPSocket();
+ * udp.onMessage(({ message, remoteInfo }) => console.log(Buffer.from(message).toString(), remoteInfo));
+ * const port = udp.bind();
+ * udp.send({ address: '127.0.0.1', port, message: 'hello' });
+ */
+export function createUDPSocket(type: UDPSocketType = 'udp4', options: UDPSocketOptions = {}): UDPSocket {
+  if (type !== 'udp4' && type !== 'udp6') {
+    throw new UDPSocketError('ERR_SOCKET_BAD_TYPE', 'createUDPSocket', `bad socket type: ${describe(type)}, expected "udp4" or "udp6"`);
+  }
+  const errors: UDPSocketError[] = [];
+  const bad = (name: string, expected: string, value: unknown): void => {
+    errors.push(
+      new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `option ${name} must be ${expected}, got ${describe(value)}; ignored`),
+    );
+  };
+  const opts: UDPSocketOptions = options !== null && typeof options === 'object' ? options : {};
+  if (opts !== options) bad('options', 'an object', options);
+  let driver: UdpDriver | null = nodeDgramDriver;
+  if (opts.driver !== undefined) {
+    if (isDriver(opts.driver)) {
+      driver = opts.driver;
+    } else {
+      driver = null;
+      errors.push(
+        new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `option driver must be a UdpDriver, got ${describe(opts.driver)}; the socket is closed`),
+      );
+    }
+  }
+  const handleOptions: UdpHandleOptions = {};
+  for (const name of ['reuseAddr', 'ipv6Only'] as const) {
+    const value = opts[name];
+    if (value === undefined) continue;
+    if (typeof value === 'boolean') handleOptions[name] = value;
+    else bad(name, 'a boolean', value);
+  }
+  for (const name of ['recvBufferSize', 'sendBufferSize'] as const) {
+    const value = opts[name];
+    if (value === undefined) continue;
+    if (typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_BUFFER_SIZE) handleOptions[name] = value;
+    else bad(name, 'a positive integer', value);
+  }
+  if (opts.lookup !== undefined) {
+    if (typeof opts.lookup === 'function') handleOptions.lookup = opts.lookup;
+    else bad('lookup', 'a function', opts.lookup);
+  }
+  return new UDPSocketImpl(type, driver, handleOptions, errors);
+}

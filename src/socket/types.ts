@@ -1,0 +1,157 @@
+import type { UDPSocketError } from '../errors';
+import type {
+  UDPAddressInfo,
+  UDPLookupFunction,
+  UDPRemoteInfo,
+  UDPSocketType,
+  UdpDriver,
+} from '../driver/udp-driver';
+
+export type { UDPAddressInfo, UDPLookupFunction, UDPRemoteInfo, UDPSocketType };
+
+/** What `send`/`write` accept as a payload: a UTF-8 string, an ArrayBuffer or any view of one. */
+export type UDPMessage = string | ArrayBuffer | ArrayBufferView;
+
+/** The option of `connect()`: the peer. */
+export interface UDPConnectOption {
+  /** IP literal or hostname of the peer. */
+  address: string;
+  /** Port of the peer, 1–65535. */
+  port: number;
+}
+
+/** The option of `send()` and `write()`. */
+export interface UDPSendOption extends UDPConnectOption {
+  /** The payload: a string is sent as UTF-8. */
+  message: UDPMessage;
+  /**
+   * Byte offset into an ArrayBuffer / ArrayBufferView message.
+   * @default 0
+   */
+  offset?: number;
+  /**
+   * Number of bytes to send from `offset`.
+   * @default the rest of the message after `offset`
+   */
+  length?: number;
+  /**
+   * Enable SO_BROADCAST before sending.
+   * @default false
+   */
+  setBroadcast?: boolean;
+}
+
+/** Where a datagram was received: the local address, with the datagram size (as Taro types it). */
+export type UDPLocalInfo = UDPRemoteInfo;
+
+/** Payload of `onMessage`. `size` is on both infos (WeChat has it on remoteInfo, Taro on localInfo). */
+export interface UDPMessageResult {
+  /** The datagram; zero-copy when the driver handed over a buffer owning its whole ArrayBuffer. */
+  message: ArrayBuffer;
+  remoteInfo: UDPRemoteInfo;
+  localInfo: UDPLocalInfo;
+}
+
+/** Payload of `onListening`: the bound address. */
+export interface UDPListeningResult extends UDPAddressInfo {
+  errMsg: string;
+}
+
+/** Payload of `onClose`. */
+export interface UDPCloseResult {
+  errMsg: string;
+}
+
+/** Payload of `onError`. */
+export interface UDPErrorResult {
+  /** WeChat-style message, e.g. `"send:fail invalid port"`. */
+  errMsg: string;
+  /** WeChat error code: -1 system, -2 socket errno, -3 permission, 1 bad address, 2 bad port. */
+  errCode: number;
+  /** Stable string code, e.g. `ERR_SOCKET_BAD_PORT`, `EADDRINUSE`. */
+  code: string;
+  /** The error itself, with the OS error as `cause`. */
+  error: UDPSocketError;
+}
+
+/** A listener of one of the socket events. */
+export type UDPListener<T> = (result: T) => void;
+
+/** Options of {@link createUDPSocket}. */
+export interface UDPSocketOptions {
+  /**
+   * The backend. The virtual network of `rxjs-udp/testing` provides one.
+   * @default the node:dgram driver
+   */
+  driver?: UdpDriver;
+  /**
+   * Set SO_REUSEADDR so several sockets can bind the same port (multicast receivers).
+   * @default false
+   */
+  reuseAddr?: boolean;
+  /**
+   * For `udp6`: do not accept IPv4-mapped traffic.
+   * @default false
+   */
+  ipv6Only?: boolean;
+  /** SO_RCVBUF in bytes, applied at bind. */
+  recvBufferSize?: number;
+  /** SO_SNDBUF in bytes, applied at bind. */
+  sendBufferSize?: number;
+  /**
+   * Hostname resolution for `send`, `connect` and `bind` (IP literals never reach it).
+   * @default `dns.lookup` with the family of the socket
+   */
+  lookup?: UDPLookupFunction;
+}
+
+/**
+ * The callback API of a WeChat / Taro `UDPSocket`: what the seed page documents and what
+ * the reactive layer needs. A real `wx.createUDPSocket()` satisfies it.
+ */
+export interface UDPSocketLike {
+  bind(port?: number): number;
+  setTTL(ttl: number): void;
+  send(option: UDPSendOption): void;
+  connect(option: UDPConnectOption): void;
+  write(option: UDPSendOption): void;
+  close(): void;
+  onClose(listener: UDPListener<UDPCloseResult>): void;
+  offClose(listener?: UDPListener<UDPCloseResult>): void;
+  onError(listener: UDPListener<UDPErrorResult>): void;
+  offError(listener?: UDPListener<UDPErrorResult>): void;
+  onListening(listener: UDPListener<UDPListeningResult>): void;
+  offListening(listener?: UDPListener<UDPListeningResult>): void;
+  onMessage(listener: UDPListener<UDPMessageResult>): void;
+  offMessage(listener?: UDPListener<UDPMessageResult>): void;
+}
+
+/** The socket of {@link createUDPSocket}: the WeChat API plus what node:dgram users expect. */
+export interface UDPSocket extends UDPSocketLike {
+  /** `'udp4'` or `'udp6'`. */
+  readonly type: UDPSocketType;
+  /** The scheduler the socket dispatches its events on (the driver's). */
+  readonly scheduler: import('rxjs').SchedulerLike;
+  bind(port?: number, address?: string): number;
+  /** The bound address, or `undefined` while unbound or closed. */
+  address(): UDPAddressInfo | undefined;
+  /** The connected peer, or `undefined` when not connected. */
+  remoteAddress(): UDPAddressInfo | undefined;
+  disconnect(): void;
+  setBroadcast(flag: boolean): void;
+  setMulticastTTL(ttl: number): void;
+  setMulticastLoopback(flag: boolean): void;
+  setMulticastInterface(interfaceAddress: string): void;
+  addMembership(multicastAddress: string, interfaceAddress?: string): void;
+  dropMembership(multicastAddress: string, interfaceAddress?: string): void;
+  addSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void;
+  dropSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void;
+  setRecvBufferSize(size: number): void;
+  setSendBufferSize(size: number): void;
+  getRecvBufferSize(): number | undefined;
+  getSendBufferSize(): number | undefined;
+  getSendQueueSize(): number;
+  getSendQueueCount(): number;
+  ref(): this;
+  unref(): this;
+}
