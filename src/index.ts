@@ -9,6 +9,7 @@ export type {
   UDPLocalInfo,
   UDPMessage,
   UDPMessageResult,
+  UDPSendCallback,
   UDPSendOption,
   UDPSocket,
   UDPSocketLike,

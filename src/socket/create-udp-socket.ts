@@ -18,6 +18,7 @@ import type {
   UDPListener,
   UDPListeningResult,
   UDPMessageResult,
+  UDPSendCallback,
   UDPSendOption,
   UDPSocket,
   UDPSocketOptions,
@@ -46,6 +47,13 @@ interface EventTask {
 }
 
 const MAX_BUFFER_SIZE = 0x7fffffff;
+
+function completeSend(
+  this: SchedulerAction<{ callback: UDPSendCallback; error: UDPSocketError }>,
+  task: { callback: UDPSendCallback; error: UDPSocketError } | undefined,
+): void {
+  task!.callback(task!.error);
+}
 
 function dispatchEvent(this: SchedulerAction<EventTask>, task: EventTask | undefined): void {
   const { socket, kind, payload } = task!;
@@ -266,22 +274,39 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   // ---- send / connect / write -------------------------------------------------------------
 
   send(option: UDPSendOption): void {
-    this.transmit('send', option);
+    this.transmit('send', option, undefined);
   }
 
   write(option: UDPSendOption): void {
-    this.transmit('write', option);
+    this.transmit('write', option, undefined);
   }
 
-  private transmit(operation: 'send' | 'write', option: UDPSendOption): void {
-    if (option === null || typeof option !== 'object') {
+  sendWithCallback(option: UDPSendOption, callback: UDPSendCallback): void {
+    if (typeof callback !== 'function') {
       this.report(
+        new UDPSocketError('ERR_INVALID_ARG_TYPE', 'send', `callback must be a function, got ${describe(callback)}`),
+      );
+      return;
+    }
+    this.transmit('send', option, callback);
+  }
+
+  /** Reports a failed send to its callback (asynchronously, like every outcome) or on `onError`. */
+  private fail(error: UDPSocketError, callback: UDPSendCallback | undefined): void {
+    if (callback === undefined) this.report(error);
+    else this.scheduler.schedule(completeSend, 0, { callback, error });
+  }
+
+  private transmit(operation: 'send' | 'write', option: UDPSendOption, callback: UDPSendCallback | undefined): void {
+    if (option === null || typeof option !== 'object') {
+      this.fail(
         new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `option must be an object, got ${describe(option)}`),
+        callback,
       );
       return;
     }
     if (this.closed) {
-      this.notRunning(operation);
+      this.fail(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', operation, 'socket is closed'), callback);
       return;
     }
     const { address, port } = option;
@@ -289,43 +314,54 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       (address === this.lastGoodAddress ? undefined : checkAddress(operation, address, this.type)) ??
       checkPort(operation, port, false);
     if (error !== undefined) {
-      this.report(error);
+      this.fail(error, callback);
       return;
     }
     this.lastGoodAddress = address;
     const bytes = toBytes(operation, option.message, option.offset, option.length);
     if (bytes instanceof UDPSocketError) {
-      this.report(bytes);
+      this.fail(bytes, callback);
       return;
     }
     const broadcast = option.setBroadcast;
     if (broadcast !== undefined && broadcast !== null && broadcast !== false && broadcast !== true) {
-      this.report(checkBoolean(operation, 'setBroadcast', broadcast)!);
+      this.fail(checkBoolean(operation, 'setBroadcast', broadcast)!, callback);
       return;
     }
-    if (!this.ensureBound(operation)) return;
-    if (broadcast === true && !this.apply(operation, () => this.handle!.setBroadcast(true))) return;
-    const handle = this.handle!;
-    if (this.connectState === 'connected') {
-      const peer = this.peer!;
-      if (port !== peer.port || (address !== peer.address && address !== peer.resolved?.address)) {
-        this.report(
-          new UDPSocketError(
-            'ERR_SOCKET_DGRAM_IS_CONNECTED',
-            operation,
-            `socket is connected to ${peer.address}:${peer.port}, cannot send to ${address}:${port}`,
-          ),
-        );
-        return;
+    if (!this.ensureBound(operation)) {
+      if (callback !== undefined) {
+        this.fail(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', operation, 'implicit bind failed'), callback);
       }
-      this.apply(operation, () => handle.send(bytes, 0, bytes.byteLength, undefined, undefined));
       return;
     }
+    const handle = this.handle!;
     try {
-      handle.send(bytes, 0, bytes.byteLength, port, address);
+      if (broadcast === true) handle.setBroadcast(true);
+      const done = callback === undefined ? undefined : this.sendDone(operation, callback);
+      if (this.connectState === 'connected') {
+        const peer = this.peer!;
+        if (port !== peer.port || (address !== peer.address && address !== peer.resolved?.address)) {
+          this.fail(
+            new UDPSocketError(
+              'ERR_SOCKET_DGRAM_IS_CONNECTED',
+              operation,
+              `socket is connected to ${peer.address}:${peer.port}, cannot send to ${address}:${port}`,
+            ),
+            callback,
+          );
+          return;
+        }
+        handle.send(bytes, 0, bytes.byteLength, undefined, undefined, done);
+      } else {
+        handle.send(bytes, 0, bytes.byteLength, port, address, done);
+      }
     } catch (thrown) {
-      this.report(toUDPSocketError(operation, thrown));
+      this.fail(toUDPSocketError(operation, thrown), callback);
     }
+  }
+
+  private sendDone(operation: UDPOperation, callback: UDPSendCallback): (error: Error | null) => void {
+    return (error) => callback(error === null ? null : toUDPSocketError(operation, error));
   }
 
   connect(option: UDPConnectOption): void {

@@ -41,6 +41,12 @@ export interface UDPSendOption extends UDPConnectOption {
   setBroadcast?: boolean;
 }
 
+/**
+ * Completion of {@link UDPSocket.sendWithCallback}: `null` once the datagram was handed to the
+ * operating system (or the virtual network), else the error. Called asynchronously, exactly once.
+ */
+export type UDPSendCallback = (error: UDPSocketError | null) => void;
+
 /** Where a datagram was received: the local address, with the datagram size (as Taro types it). */
 export type UDPLocalInfo = UDPRemoteInfo;
 
@@ -137,6 +143,11 @@ export interface UDPSocket extends UDPSocketLike {
   address(): UDPAddressInfo | undefined;
   /** The connected peer, or `undefined` when not connected. */
   remoteAddress(): UDPAddressInfo | undefined;
+  /**
+   * `send()` with a completion callback (an rxjs-udp extension; node's `send(..., cb)`): the
+   * outcome goes to `callback` instead of `onError`.
+   */
+  sendWithCallback(option: UDPSendOption, callback: UDPSendCallback): void;
   disconnect(): void;
   setBroadcast(flag: boolean): void;
   setMulticastTTL(ttl: number): void;
