@@ -80,8 +80,21 @@ export interface UDPErrorResult {
   error: UDPSocketError;
 }
 
-/** A listener of one of the socket events. */
-export type UDPListener<T> = (result: T) => void;
+/**
+ * A listener of one of the socket events.
+ *
+ * The call signature is declared twice on purpose. TypeScript checks a parameter that is a
+ * single-signature callback strictly, so a socket typed by the WeChat or Taro typings (whose
+ * `onError` listener gets only `{ errMsg }`, whose Taro `onClose` listener gets `unknown`
+ * arguments, whose Taro `remoteInfo` has no `size`) would not be a {@link UDPSocketLike}. With two
+ * identical signatures the listener types are compared bivariantly, like method parameters:
+ * those sockets are accepted, unrelated payload types are still rejected, and a listener written
+ * inline keeps its inferred payload type. The reactive layer normalises what such sockets report.
+ */
+export interface UDPListener<T> {
+  (result: T): void;
+  (result: T): void;
+}
 
 /** Options of {@link createUDPSocket}. */
 export interface UDPSocketOptions {
