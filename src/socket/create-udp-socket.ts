@@ -1,4 +1,5 @@
 import type { SchedulerAction, SchedulerLike } from 'rxjs';
+import { reportUnhandledError } from 'rxjs/internal/util/reportUnhandledError';
 import { UDPSocketError, toUDPSocketError, type UDPOperation } from '../errors';
 import { nodeDgramDriver } from '../driver/node-dgram-driver';
 import type {
@@ -47,6 +48,8 @@ interface EventTask {
 }
 
 const MAX_BUFFER_SIZE = 0x7fffffff;
+/** Initial value of the validated-address cache: equal to nothing a caller can pass. */
+const NO_ADDRESS = Symbol('no address');
 
 function completeSend(
   this: SchedulerAction<{ callback: UDPSendCallback; error: UDPSocketError }>,
@@ -87,7 +90,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   private peer: { address: string; port: number; resolved: UDPAddressInfo | undefined } | undefined;
   private pending: PendingSettings = { memberships: [] };
   /** The last address that passed validation: repeated sends to one peer skip the check. */
-  private lastGoodAddress = '';
+  private lastGoodAddress: unknown = NO_ADDRESS;
 
   constructor(
     readonly type: UDPSocketType,
@@ -116,11 +119,19 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     const listeners = this.messageListeners.listeners;
     if (listeners.length === 0) return;
     const local = this.local!;
-    this.messageListeners.emit({
+    const result: UDPMessageResult = {
       message: toArrayBuffer(data),
       remoteInfo: remote,
       localInfo: { address: local.address, family: local.family, port: local.port, size: remote.size },
-    });
+    };
+    // Not ListenerList.emit: a listener may close the socket, and then no other listener runs.
+    for (let i = 0; i < listeners.length && !this.closed; i++) {
+      try {
+        listeners[i]!(result);
+      } catch (error) {
+        reportUnhandledError(error);
+      }
+    }
   }
 
   error(error: Error, syscall: 'send' | 'receive'): void {
@@ -337,7 +348,8 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     const handle = this.handle!;
     try {
       if (broadcast === true) handle.setBroadcast(true);
-      const done = callback === undefined ? undefined : this.sendDone(operation, callback);
+      const done =
+        callback !== undefined ? this.sendDone(operation, callback) : operation === 'write' ? this.writeDone : undefined;
       if (this.connectState === 'connected') {
         const peer = this.peer!;
         if (port !== peer.port || (address !== peer.address && address !== peer.resolved?.address)) {
@@ -359,6 +371,11 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       this.fail(toUDPSocketError(operation, thrown), callback);
     }
   }
+
+  /** Reports what the OS says about a `write()` as `write:fail` (`send()` failures come through the sink). */
+  private readonly writeDone = (error: Error | null): void => {
+    if (error !== null && !this.closed) this.report(toUDPSocketError('write', error));
+  };
 
   private sendDone(operation: UDPOperation, callback: UDPSendCallback): (error: Error | null) => void {
     return (error) => callback(error === null ? null : toUDPSocketError(operation, error));

@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import { UDPSocketError, type UDPOperation } from '../errors';
 import type { UDPSocketType } from '../driver/udp-driver';
 
+/** A name whose last label is numeric is a mistyped IP address, not a hostname (RFC 3696 §2). */
+const NUMERIC_TLD = /(?:^|\.)[0-9]+\.?$/;
 const HOSTNAME = /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 
 /** Describes a value for an error message without dumping it whole. */
@@ -38,7 +40,7 @@ export function checkAddress(operation: UDPOperation, address: unknown, type: UD
   }
   const family = isIP(address);
   if (family === 0) {
-    return HOSTNAME.test(address)
+    return HOSTNAME.test(address) && !NUMERIC_TLD.test(address)
       ? undefined
       : new UDPSocketError('ERR_INVALID_ADDRESS', operation, `invalid address: ${describe(address)} is neither an IP address nor a hostname`);
   }
