@@ -1,0 +1,183 @@
+/**
+ * `npm run bench`: rxjs-udp side by side with raw node:dgram, in one run, on this machine.
+ *
+ * Every figure is measured interleaved (subjects rotate every round: A B C, B C A, ...) and
+ * reported as the median over rounds with min–max, and as a ratio to its node:dgram baseline,
+ * so that load on the machine hits both sides alike. The other end of every real-socket
+ * measurement is a separate process (`bench/peer.ts`) on 127.0.0.1.
+ *
+ * Options:
+ *   --quick           short run (< 1 min) for CI: same code paths, no assertions
+ *   --only=a,b        stages to run: receive, send, rtt, memory, virtual
+ *   --rcvbuf=<bytes>  SO_RCVBUF of the receivers (default 4 MiB, capped by net.core.rmem_max)
+ *   --out=<file>      JSON output (default bench/results/latest.json; quick: quick.json)
+ *   --svg=<file>      chart output (default docs/bench.svg; not written by --quick)
+ *
+ * Writes the JSON of all figures and the SVG chart, and prints the table of ratios against
+ * the targets of DESIGN.md §4. Exits non-zero only when a measurement fails, never on a ratio.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BenchContext } from './context';
+import { benchMemory } from './memory';
+import { Peer } from './peer-client';
+import { Progress } from './progress';
+import { benchReceive } from './receive';
+import { buildRows, renderMarkdown, renderSvg, renderTable, type BenchResults, type VirtualResult } from './report';
+import { benchRtt } from './rtt';
+import { benchSend } from './send';
+import { pingers, receiveOptions, receivers, senders } from './subjects';
+
+const STAGES = ['receive', 'send', 'rtt', 'memory', 'virtual'] as const;
+type Stage = (typeof STAGES)[number];
+
+interface Options {
+  quick: boolean;
+  only: Set<Stage>;
+  out: string;
+  svg: string | undefined;
+}
+
+const root = path.join(__dirname, '..');
+
+function parseArgs(argv: string[]): Options {
+  const value = (name: string): string | undefined =>
+    argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const quick = argv.includes('--quick');
+  const only = value('only');
+  const stages = new Set<Stage>(only === undefined ? STAGES : (only.split(',') as Stage[]));
+  for (const stage of stages) if (!STAGES.includes(stage)) throw new Error(`unknown stage ${stage}; stages: ${STAGES.join(', ')}`);
+  const rcvbuf = value('rcvbuf');
+  if (rcvbuf !== undefined) receiveOptions.recvBufferSize = Number(rcvbuf);
+  const svg = value('svg');
+  return {
+    quick,
+    only: stages,
+    out: path.resolve(value('out') ?? path.join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json')),
+    svg: svg !== undefined ? path.resolve(svg) : quick ? undefined : path.join(root, 'docs', 'bench.svg'),
+  };
+}
+
+/** The virtual network's own benchmark (`bench/virtual-network.ts`), when it exists. */
+async function benchVirtual(quick: boolean): Promise<VirtualResult> {
+  const file = path.join(__dirname, 'virtual-network.ts');
+  if (!fs.existsSync(file)) return { available: false };
+  // Loaded at run time: the file is written by another change and may not be there yet.
+  const mod = require(file) as { benchVirtualNetwork?: (options: { quick: boolean }) => unknown };
+  if (typeof mod.benchVirtualNetwork !== 'function') return { available: false };
+  const raw: unknown = await mod.benchVirtualNetwork({ quick });
+  return { available: true, datagramsPerSecond: perSecondOf(raw), raw };
+}
+
+/** Finds the datagrams-per-second figure in what the virtual network bench returned. */
+function perSecondOf(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return raw;
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const record = raw as Record<string, unknown>;
+  for (const key of ['datagramsPerSecond', 'perSecond', 'rate']) {
+    if (typeof record[key] === 'number') return record[key];
+  }
+  return undefined;
+}
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function readSysctl(name: string): number | undefined {
+  try {
+    return Number(fs.readFileSync(`/proc/sys/${name.replace(/\./g, '/')}`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const stageCount = (options.only.has('receive') ? 2 : 0) + [...options.only].filter((s) => s !== 'receive').length;
+  const progress = new Progress(stageCount);
+  const peer = await Peer.start();
+  const ctx: BenchContext = { peer, progress, quick: options.quick };
+  const results: BenchResults = {};
+  const loadBefore = os.loadavg();
+  let index = 1;
+  try {
+    if (options.only.has('receive')) {
+      results.receive = await benchReceive(ctx, receivers(), index, stageCount);
+      index += 2;
+    }
+    if (options.only.has('send')) results.send = await benchSend(ctx, senders(), index++);
+    if (options.only.has('rtt')) results.rtt = await benchRtt(ctx, pingers(), index++);
+    if (options.only.has('memory')) results.memory = await benchMemory(ctx, receivers(), index++);
+    if (options.only.has('virtual')) {
+      progress.begin('virtual network', 1, index++);
+      results.virtual = await benchVirtual(options.quick);
+      progress.update(results.virtual.available ? 'done' : 'bench/virtual-network.ts not there yet');
+    }
+  } finally {
+    progress.done();
+    peer.stop();
+  }
+
+  const rows = buildRows(results);
+  const durationS = (Date.now() - started.getTime()) / 1000;
+  const meta = {
+    date: started.toISOString(),
+    quick: options.quick,
+    durationS,
+    commit: gitCommit(),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpus: os.cpus().map((c) => c.model).filter((m, i, all) => all.indexOf(m) === i),
+    cpuCount: os.cpus().length,
+    loadavgBefore: loadBefore,
+    loadavgAfter: os.loadavg(),
+    recvBufferSize: receiveOptions.recvBufferSize,
+    rmemMax: readSysctl('net.core.rmem_max'),
+    rmemDefault: readSysctl('net.core.rmem_default'),
+  };
+  fs.mkdirSync(path.dirname(options.out), { recursive: true });
+  fs.writeFileSync(options.out, `${JSON.stringify({ meta, table: rows, markdown: renderMarkdown(rows), ...results }, jsonReplacer, 2)}\n`);
+  const caption = `rxjs-udp vs node:dgram — ${meta.date.slice(0, 16).replace('T', ' ')} UTC, node ${meta.node}, ${meta.cpuCount} × ${meta.cpus[0] ?? 'cpu'}, load ${loadBefore[0]!.toFixed(2)}${options.quick ? ' (quick run)' : ''}`;
+  if (options.svg !== undefined) {
+    fs.mkdirSync(path.dirname(options.svg), { recursive: true });
+    fs.writeFileSync(options.svg, renderSvg(results, caption));
+  }
+
+  process.stdout.write(`\n${caption}\n\n${renderTable(rows)}\n\n`);
+  if (results.receive !== undefined) {
+    const r = results.receive;
+    const limited = Object.values(r.subjects).some((s) => s.senderLimited);
+    process.stdout.write(
+      `receive: peer sent at most ${Math.round(r.senderMax).toLocaleString('en-US')}/s unpaced; CPU cost measured at ${r.commonRate.toLocaleString('en-US')}/s.` +
+        (limited ? ' The lossless search reached the sender\'s limit, so receive ratios use CPU time per datagram.' : '') +
+        '\n',
+    );
+  }
+  process.stdout.write(
+    `${options.quick ? 'quick run: smoke check only, ratios not asserted. ' : ''}` +
+      `${Math.round(durationS)} s; figures in ${path.relative(process.cwd(), options.out)}` +
+      `${options.svg !== undefined ? `, chart in ${path.relative(process.cwd(), options.svg)}` : ''}\n`,
+  );
+}
+
+/** NaN and Infinity are not JSON: write them as null. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,339 @@
+/**
+ * The end of a run: the table of ratios against the targets of DESIGN.md §4 (stdout), and the
+ * SVG bar chart of the rates (`docs/bench.svg`), hand-written, no dependency.
+ */
+import type { MemoryResult } from './memory';
+import type { ReceiveResult } from './receive';
+import type { RttResult } from './rtt';
+import type { SendResult } from './send';
+
+export interface VirtualResult {
+  available: boolean;
+  /** Simulated datagrams per second (no faults). */
+  datagramsPerSecond?: number;
+  /** What `benchVirtualNetwork` returned, as is. */
+  raw?: unknown;
+}
+
+export interface BenchResults {
+  receive?: ReceiveResult;
+  send?: SendResult;
+  rtt?: RttResult;
+  memory?: MemoryResult;
+  virtual?: VirtualResult;
+}
+
+/** One line of the final table. */
+export interface Row {
+  figure: string;
+  subject: string;
+  value: string;
+  baseline: string;
+  /** Ratio to the baseline, when the figure has one. */
+  ratio?: number;
+  target: string;
+  /** undefined: informative row, or its subject is not there yet. */
+  pass?: boolean;
+}
+
+/** The targets of DESIGN.md §4. */
+export const TARGETS = {
+  receiveRatio: 0.95,
+  sendToRatio: 1.0,
+  requestP50Ratio: 1.1,
+  heapGrowthBytes: 5 * 1024 * 1024,
+  virtualPerSecond: 500_000,
+} as const;
+
+export const fmtRate = (rate: number): string =>
+  Number.isFinite(rate) ? `${Math.round(rate).toLocaleString('en-US')}/s` : 'n/a';
+export const fmtMB = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : 'n/a');
+const fmtUs = (us: number): string => (Number.isFinite(us) ? `${us.toFixed(1)} µs` : 'n/a');
+const fmtRange = (f: { min: number; max: number }, unit: (x: number) => string): string =>
+  `${unit(f.min)}–${unit(f.max)}`;
+
+/** Rows of the table, targets first. Subjects the code does not have yet appear as `pending`. */
+export function buildRows(results: BenchResults): Row[] {
+  const rows: Row[] = [];
+  const { receive, send, rtt, memory, virtual } = results;
+
+  if (receive !== undefined) {
+    const base = receive.subjects['raw']!;
+    for (const id of ['message$', 'onMessage']) {
+      const s = receive.subjects[id];
+      const targeted = id === 'message$';
+      if (s === undefined) {
+        if (targeted) rows.push({ figure: 'receive rate', subject: 'message$', value: 'pending', baseline: '', target: '≥ 0.95×' });
+        continue;
+      }
+      const value = s.basis === 'lossless' ? s.lossless : s.cpuCapacity;
+      const baseValue = s.basis === 'lossless' ? base.lossless : base.cpuCapacity;
+      rows.push({
+        figure: s.basis === 'lossless' ? 'receive rate, lossless' : 'receive capacity (CPU/datagram)',
+        subject: s.label,
+        value: `${fmtRate(value.median)} (${fmtRange(value, fmtRate)})`,
+        baseline: fmtRate(baseValue.median),
+        ratio: s.ratio,
+        target: targeted ? `≥ ${TARGETS.receiveRatio}×` : `(≥ ${TARGETS.receiveRatio}×)`,
+        ...(targeted ? { pass: s.ratio >= TARGETS.receiveRatio } : {}),
+      });
+    }
+  }
+
+  if (send !== undefined) {
+    const base = send.subjects['raw']!;
+    for (const id of ['sendTo', 'send', 'sendWithCallback']) {
+      const s = send.subjects[id];
+      const targeted = id === 'sendTo';
+      if (s === undefined) {
+        if (targeted) rows.push({ figure: 'send rate', subject: 'sendTo', value: 'pending', baseline: '', target: '≥ 1.0×' });
+        continue;
+      }
+      rows.push({
+        figure: 'send rate',
+        subject: s.label,
+        value: `${fmtRate(s.rate.median)} (${fmtRange(s.rate, fmtRate)})`,
+        baseline: fmtRate(base.rate.median),
+        ratio: s.ratio,
+        target: targeted ? `≥ ${TARGETS.sendToRatio}×` : `(≥ ${TARGETS.sendToRatio}×)`,
+        ...(targeted ? { pass: s.ratio >= TARGETS.sendToRatio } : {}),
+      });
+    }
+  }
+
+  if (rtt !== undefined) {
+    const base = rtt.subjects['raw']!;
+    for (const id of ['request', 'callback']) {
+      const s = rtt.subjects[id];
+      const targeted = id === 'request';
+      if (s === undefined) {
+        if (targeted) rows.push({ figure: 'round trip p50', subject: 'request()', value: 'pending', baseline: '', target: '≤ 1.10×' });
+        continue;
+      }
+      rows.push({
+        figure: 'round trip p50',
+        subject: s.label,
+        value: `${fmtUs(s.p50.median)} (${fmtRange(s.p50, fmtUs)})`,
+        baseline: fmtUs(base.p50.median),
+        ratio: s.ratioP50,
+        target: targeted ? `≤ ${TARGETS.requestP50Ratio}×` : `(≤ ${TARGETS.requestP50Ratio}×)`,
+        ...(targeted ? { pass: s.ratioP50 <= TARGETS.requestP50Ratio } : {}),
+      });
+      rows.push({
+        figure: 'round trip p99',
+        subject: s.label,
+        value: `${fmtUs(s.p99.median)} (${fmtRange(s.p99, fmtUs)})`,
+        baseline: fmtUs(base.p99.median),
+        ratio: s.ratioP99,
+        target: '',
+      });
+    }
+  }
+
+  if (memory !== undefined) {
+    const per = memory.datagrams.toLocaleString('en-US');
+    const base = memory.subjects['raw']!;
+    for (const id of ['message$', 'onMessage']) {
+      const s = memory.subjects[id];
+      const targeted = id === 'message$';
+      if (s === undefined) {
+        if (targeted) rows.push({ figure: `heap growth, ${per} datagrams`, subject: 'message$', value: 'pending', baseline: '', target: '< 5 MB' });
+        continue;
+      }
+      // The target is for 1,000,000 datagrams: a quick run asserts nothing.
+      rows.push({
+        figure: `heap growth, ${per} datagrams`,
+        subject: s.label,
+        value: `${fmtMB(s.heapGrowth.median)} (${fmtRange(s.heapGrowth, fmtMB)})`,
+        baseline: fmtMB(base.heapGrowth.median),
+        target: targeted ? '< 5 MB' : '(< 5 MB)',
+        ...(targeted ? { pass: s.heapGrowth.median < TARGETS.heapGrowthBytes } : {}),
+      });
+    }
+    for (const s of Object.values(memory.subjects)) {
+      rows.push({
+        figure: 'heap per open socket',
+        subject: s.label,
+        value: `${(s.perSocket.median / 1024).toFixed(1)} KiB`,
+        baseline: s.baseline ? '' : `${(base.perSocket.median / 1024).toFixed(1)} KiB`,
+        ...(s.baseline ? {} : { ratio: s.perSocket.median / base.perSocket.median }),
+        target: '',
+      });
+    }
+  }
+
+  if (virtual !== undefined) {
+    const rate = virtual.datagramsPerSecond;
+    rows.push({
+      figure: 'virtual network',
+      subject: 'simulated datagrams',
+      value: virtual.available && rate !== undefined ? fmtRate(rate) : 'pending',
+      baseline: '',
+      target: '≥ 500,000/s',
+      ...(virtual.available && rate !== undefined ? { pass: rate >= TARGETS.virtualPerSecond } : {}),
+    });
+  }
+  return rows;
+}
+
+/** The table as monospaced text. */
+export function renderTable(rows: Row[]): string {
+  const header = ['figure', 'subject', 'value (min–max)', 'raw', 'ratio', 'target', ''];
+  const cells = rows.map((r) => [
+    r.figure,
+    r.subject,
+    r.value,
+    r.baseline,
+    r.ratio === undefined || !Number.isFinite(r.ratio) ? '' : `${r.ratio.toFixed(3)}×`,
+    r.target,
+    r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]): string => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
+
+/** The table as Markdown (for docs/performance.md / the README). */
+export function renderMarkdown(rows: Row[]): string {
+  const cells = rows.map((r) => [
+    r.figure,
+    r.subject,
+    r.value,
+    r.baseline,
+    r.ratio === undefined || !Number.isFinite(r.ratio) ? '' : `${r.ratio.toFixed(2)}×`,
+    r.target,
+    r.pass === undefined ? '' : r.pass ? '✅' : '❌',
+  ]);
+  return [
+    '| figure | subject | value (min–max) | raw node:dgram | ratio | target | |',
+    '|---|---|---|---|---|---|---|',
+    ...cells.map((c) => `| ${c.join(' | ')} |`),
+  ].join('\n');
+}
+
+// ---- SVG ----------------------------------------------------------------------------------
+
+interface Bar {
+  label: string;
+  value: number;
+  text: string;
+  baseline: boolean;
+}
+
+interface Group {
+  title: string;
+  bars: Bar[];
+  /** Where the target puts the bar of the compared subject (a dashed line), if any. */
+  targetAt?: number;
+  targetLabel?: string;
+}
+
+const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function groups(results: BenchResults): Group[] {
+  const out: Group[] = [];
+  const { receive, send, rtt, virtual } = results;
+  if (receive !== undefined) {
+    const byCpu = Object.values(receive.subjects).some((s) => s.basis === 'cpu');
+    const base = receive.subjects['raw']!;
+    const baseValue = byCpu ? base.cpuCapacity.median : base.lossless.median;
+    out.push({
+      title: byCpu
+        ? 'Receive, 64 B: capacity of one core (1 / CPU time per datagram), datagrams/s'
+        : 'Receive, 64 B: highest lossless rate, datagrams/s',
+      bars: Object.values(receive.subjects).map((s) => {
+        const value = byCpu ? s.cpuCapacity.median : s.lossless.median;
+        return { label: s.label, value, text: `${fmtRate(value)}  ${(value / baseValue).toFixed(2)}×`, baseline: s.baseline };
+      }),
+      targetAt: baseValue * TARGETS.receiveRatio,
+      targetLabel: `${TARGETS.receiveRatio}× raw`,
+    });
+  }
+  if (send !== undefined) {
+    const base = send.subjects['raw']!.rate.median;
+    out.push({
+      title: 'Send, 64 B: datagrams handed to the OS per second',
+      bars: Object.values(send.subjects).map((s) => ({
+        label: s.label,
+        value: s.rate.median,
+        text: `${fmtRate(s.rate.median)}  ${s.ratio.toFixed(2)}×`,
+        baseline: s.baseline,
+      })),
+      targetAt: base * TARGETS.sendToRatio,
+      targetLabel: `${TARGETS.sendToRatio}× raw`,
+    });
+  }
+  if (rtt !== undefined) {
+    const base = rtt.subjects['raw']!.p50.median;
+    out.push({
+      title: 'Round trip, 64 B ping-pong: p50 in µs (shorter is better)',
+      bars: Object.values(rtt.subjects).map((s) => ({
+        label: s.label,
+        value: s.p50.median,
+        text: `${fmtUs(s.p50.median)} (p99 ${fmtUs(s.p99.median)})  ${s.ratioP50.toFixed(2)}×`,
+        baseline: s.baseline,
+      })),
+      targetAt: base * TARGETS.requestP50Ratio,
+      targetLabel: `${TARGETS.requestP50Ratio}× raw`,
+    });
+  }
+  if (virtual?.available === true && virtual.datagramsPerSecond !== undefined) {
+    out.push({
+      title: 'Virtual network: simulated datagrams per second (no faults)',
+      bars: [{ label: 'createVirtualNetwork', value: virtual.datagramsPerSecond, text: fmtRate(virtual.datagramsPerSecond), baseline: false }],
+      targetAt: TARGETS.virtualPerSecond,
+      targetLabel: 'target',
+    });
+  }
+  return out;
+}
+
+/** A horizontal bar chart, one group per figure, each with its own scale. */
+export function renderSvg(results: BenchResults, caption: string): string {
+  const width = 820;
+  const labelWidth = 250;
+  const barMax = 380;
+  const barHeight = 18;
+  const gap = 6;
+  const parts: string[] = [];
+  let y = 30;
+  parts.push(`<text x="16" y="20" class="caption">${escapeXml(caption)}</text>`);
+  for (const group of groups(results)) {
+    y += 22;
+    parts.push(`<text x="16" y="${y}" class="title">${escapeXml(group.title)}</text>`);
+    y += 8;
+    const finite = group.bars.map((b) => b.value).filter((v) => Number.isFinite(v));
+    const scaleMax = Math.max(...finite, group.targetAt ?? 0, 1) * 1.05;
+    const top = y;
+    for (const bar of group.bars) {
+      const w = Number.isFinite(bar.value) ? Math.max(1, (bar.value / scaleMax) * barMax) : 0;
+      parts.push(
+        `<text x="${labelWidth - 8}" y="${y + 13}" class="label" text-anchor="end">${escapeXml(bar.label)}</text>`,
+        `<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" class="${bar.baseline ? 'raw' : 'ours'}"/>`,
+        `<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 13}" class="value">${escapeXml(bar.text)}</text>`,
+      );
+      y += barHeight + gap;
+    }
+    if (group.targetAt !== undefined && Number.isFinite(group.targetAt)) {
+      const x = labelWidth + (group.targetAt / scaleMax) * barMax;
+      parts.push(
+        `<line x1="${x.toFixed(1)}" y1="${top - 3}" x2="${x.toFixed(1)}" y2="${y - gap + 3}" class="target"/>`,
+        `<text x="${x.toFixed(1)}" y="${y + 9}" class="note" text-anchor="middle">${escapeXml(group.targetLabel ?? '')}</text>`,
+      );
+      y += 12;
+    }
+  }
+  const height = y + 16;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif">`,
+    '<style>',
+    '.caption{font-size:12px;fill:#555}.title{font-size:13px;font-weight:600;fill:#222}',
+    '.label{font-size:12px;fill:#333}.value{font-size:11px;fill:#333}.note{font-size:10px;fill:#a33}',
+    '.raw{fill:#9aa5b1}.ours{fill:#d6336c}.target{stroke:#a33;stroke-width:1.5;stroke-dasharray:4 3}',
+    '</style>',
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}

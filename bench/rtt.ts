@@ -1,0 +1,72 @@
+/**
+ * Round trip: sequential 64-byte ping-pongs with the echo server of the peer process; each
+ * round, each subject (rotated) does `pings` exchanges after a warm-up. Per round p50 and p99;
+ * the figure is the median over rounds.
+ */
+import type { BenchContext, Figure } from './context';
+import { collectGarbage, percentile, rotate, summarize } from './stats';
+import type { PingerSubject } from './subjects';
+
+export interface RttSubjectResult {
+  label: string;
+  baseline: boolean;
+  /** Microseconds. */
+  p50: Figure;
+  p99: Figure;
+  lost: number;
+  /** p50 over the baseline's p50 (target <= 1.10 for request()). */
+  ratioP50: number;
+  ratioP99: number;
+}
+
+export interface RttResult {
+  pings: number;
+  rounds: number;
+  subjects: Record<string, RttSubjectResult>;
+}
+
+export async function benchRtt(ctx: BenchContext, subjects: PingerSubject[], stageIndex: number): Promise<RttResult> {
+  const pings = ctx.quick ? 500 : 5000;
+  const rounds = ctx.quick ? 2 : 7;
+  const warmup = ctx.quick ? 100 : 500;
+  const echoPort = await ctx.peer.openEcho();
+  ctx.progress.begin('round trip', rounds * subjects.length, stageIndex);
+  const p50s = new Map<string, number[]>(subjects.map((s) => [s.id, []]));
+  const p99s = new Map<string, number[]>(subjects.map((s) => [s.id, []]));
+  const lost = new Map<string, number>(subjects.map((s) => [s.id, 0]));
+  const samples = new Float64Array(pings);
+  const scratch = new Float64Array(warmup);
+  for (let round = 0; round < rounds; round++) {
+    for (const subject of rotate(subjects, round)) {
+      collectGarbage();
+      const pinger = await subject.open(echoPort);
+      await pinger.run(warmup, scratch);
+      const { lost: missing } = await pinger.run(pings, samples);
+      pinger.close();
+      lost.set(subject.id, lost.get(subject.id)! + missing);
+      const p50 = percentile(samples, 50);
+      const p99 = percentile(samples, 99);
+      p50s.get(subject.id)!.push(p50);
+      p99s.get(subject.id)!.push(p99);
+      ctx.progress.update(`round ${round + 1}/${rounds} ${subject.id}: p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs`);
+    }
+  }
+  const results: Record<string, RttSubjectResult> = {};
+  for (const subject of subjects) {
+    results[subject.id] = {
+      label: subject.label,
+      baseline: subject.baseline === true,
+      p50: summarize(p50s.get(subject.id)!),
+      p99: summarize(p99s.get(subject.id)!),
+      lost: lost.get(subject.id)!,
+      ratioP50: NaN,
+      ratioP99: NaN,
+    };
+  }
+  const baseline = results[subjects[0]!.id]!;
+  for (const result of Object.values(results)) {
+    result.ratioP50 = result.p50.median / baseline.p50.median;
+    result.ratioP99 = result.p99.median / baseline.p99.median;
+  }
+  return { pings, rounds, subjects: results };
+}

@@ -1,0 +1,299 @@
+/**
+ * What the bench measures: for each figure, the raw node:dgram baseline and the rxjs-udp ways of
+ * doing the same thing. Every subject does the least a real consumer would (count the datagram,
+ * read its size), so the difference between two subjects is the cost of the layer.
+ */
+import * as dgram from 'node:dgram';
+import * as lib from '../src';
+import { createUDPSocket } from '../src';
+
+const LOOPBACK = '127.0.0.1';
+export const PAYLOAD_SIZE = 64;
+
+/**
+ * SO_RCVBUF of every receiving socket, the same for all subjects. The Linux default (208 KiB,
+ * ~200 small datagrams) turns any 2 ms pause into loss, so the lossless rate would measure
+ * scheduler jitter on a shared machine rather than the cost per datagram; high-rate
+ * consumers raise it anyway. Capped by `net.core.rmem_max`. Set with `--rcvbuf=<bytes>`.
+ */
+export const receiveOptions = { recvBufferSize: 4 * 1024 * 1024 };
+
+/** One subject of a figure: `id` is stable (JSON keys), `label` is for people. */
+export interface Subject {
+  id: string;
+  label: string;
+  /** True for the node:dgram baseline of the figure. */
+  baseline?: boolean;
+}
+
+// ---- receive -------------------------------------------------------------------------------
+
+export interface Receiver {
+  port: number;
+  /** Datagrams handed to the consumer so far. */
+  received(): number;
+  /** Bytes seen by the consumer (read from each datagram, so the work is not optimised away). */
+  bytes(): number;
+  close(): void;
+}
+
+export interface ReceiverSubject extends Subject {
+  open(): Promise<Receiver>;
+}
+
+function rawBind(socket: dgram.Socket, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, LOOPBACK, () => {
+      socket.off('error', reject);
+      resolve(socket.address().port);
+    });
+  });
+}
+
+/** Raw node:dgram: a `'message'` handler. */
+export const rawReceiver: ReceiverSubject = {
+  id: 'raw',
+  label: "node:dgram 'message'",
+  baseline: true,
+  async open() {
+    const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: receiveOptions.recvBufferSize });
+    let n = 0;
+    let bytes = 0;
+    socket.on('message', (message) => {
+      n++;
+      bytes += message.length;
+    });
+    const port = await rawBind(socket);
+    return { port, received: () => n, bytes: () => bytes, close: () => socket.close() };
+  },
+};
+
+/** The callback API: `createUDPSocket().onMessage`. */
+export const callbackReceiver: ReceiverSubject = {
+  id: 'onMessage',
+  label: 'createUDPSocket onMessage',
+  async open() {
+    const udp = createUDPSocket('udp4', { recvBufferSize: receiveOptions.recvBufferSize });
+    let n = 0;
+    let bytes = 0;
+    udp.onMessage(({ message }) => {
+      n++;
+      bytes += message.byteLength;
+    });
+    const port = udp.bind(0, LOOPBACK);
+    return { port, received: () => n, bytes: () => bytes, close: () => udp.close() };
+  },
+};
+
+// ---- send ----------------------------------------------------------------------------------
+
+export interface Sender {
+  /** Sends `n` datagrams to the sink; resolves once every one of them is handed to the OS. */
+  run(n: number): Promise<void>;
+  /** Send failures seen so far. */
+  errors(): number;
+  close(): void;
+}
+
+export interface SenderSubject extends Subject {
+  open(port: number): Promise<Sender>;
+}
+
+/** Raw node:dgram: `socket.send(buf, port, ip, cb)` (node resolves the IP through dns.lookup). */
+export const rawSender: SenderSubject = {
+  id: 'raw',
+  label: 'node:dgram send(buf, port, ip, cb)',
+  baseline: true,
+  async open(port) {
+    const socket = dgram.createSocket('udp4');
+    await rawBind(socket);
+    const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
+    let errors = 0;
+    return {
+      run: (n) =>
+        new Promise((resolve) => {
+          let done = 0;
+          const callback = (error: Error | null): void => {
+            if (error !== null) errors++;
+            if (++done === n) resolve();
+          };
+          for (let i = 0; i < n; i++) socket.send(payload, port, LOOPBACK, callback);
+        }),
+      errors: () => errors,
+      close: () => socket.close(),
+    };
+  },
+};
+
+/** The callback API: `udp.send({ address, port, message })`, failures on `onError`. */
+export const callbackSender: SenderSubject = {
+  id: 'send',
+  label: 'createUDPSocket send()',
+  async open(port) {
+    const udp = createUDPSocket('udp4');
+    udp.bind(0, LOOPBACK);
+    const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
+    let errors = 0;
+    udp.onError(() => {
+      errors++;
+    });
+    return {
+      run: (n) => {
+        for (let i = 0; i < n; i++) udp.send({ address: LOOPBACK, port, message: payload });
+        // node completes synchronous sends on the next tick: after it, all n were handed over.
+        return new Promise((resolve) => setImmediate(resolve));
+      },
+      errors: () => errors,
+      close: () => udp.close(),
+    };
+  },
+};
+
+/** The callback API with a per-datagram completion: `udp.sendWithCallback(option, cb)`. */
+export const callbackSenderWithCompletion: SenderSubject = {
+  id: 'sendWithCallback',
+  label: 'createUDPSocket sendWithCallback()',
+  async open(port) {
+    const udp = createUDPSocket('udp4');
+    udp.bind(0, LOOPBACK);
+    const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
+    let errors = 0;
+    return {
+      run: (n) =>
+        new Promise((resolve) => {
+          let done = 0;
+          const callback = (error: unknown): void => {
+            if (error !== null) errors++;
+            if (++done === n) resolve();
+          };
+          for (let i = 0; i < n; i++) udp.sendWithCallback({ address: LOOPBACK, port, message: payload }, callback);
+        }),
+      errors: () => errors,
+      close: () => udp.close(),
+    };
+  },
+};
+
+// ---- round trip ----------------------------------------------------------------------------
+
+export interface Pinger {
+  /** `n` sequential round trips to the echo server; writes each RTT in microseconds to `out`. */
+  run(n: number, out: Float64Array): Promise<{ lost: number }>;
+  close(): void;
+}
+
+export interface PingerSubject extends Subject {
+  open(echoPort: number): Promise<Pinger>;
+}
+
+/** Re-sends after this long without a reply (a lost datagram on loopback is rare, not impossible). */
+const PING_TIMEOUT_MS = 250;
+
+/**
+ * Sequential ping-pong over `send`/`subscribe` primitives; the same loop for every subject.
+ * `send` transmits the payload, `onReply` registers the reply handler and returns its removal.
+ */
+function pingLoop(
+  send: () => void,
+  onReply: (handler: () => void) => () => void,
+  n: number,
+  out: Float64Array,
+): Promise<{ lost: number }> {
+  return new Promise((resolve) => {
+    let i = 0;
+    let lost = 0;
+    let t0 = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const next = (): void => {
+      timer = setTimeout(() => {
+        lost++;
+        next();
+      }, PING_TIMEOUT_MS);
+      t0 = performance.now();
+      send();
+    };
+    const remove = onReply(() => {
+      const rtt = (performance.now() - t0) * 1000;
+      clearTimeout(timer);
+      out[i++] = rtt;
+      if (i < n && lost < n) {
+        next();
+      } else {
+        remove();
+        resolve({ lost });
+      }
+    });
+    next();
+  });
+}
+
+/** Raw node:dgram ping-pong: `send(buf, port, ip)` and a `'message'` handler. */
+export const rawPinger: PingerSubject = {
+  id: 'raw',
+  label: 'node:dgram ping-pong',
+  baseline: true,
+  async open(echoPort) {
+    const socket = dgram.createSocket('udp4');
+    await rawBind(socket);
+    const payload = Buffer.alloc(PAYLOAD_SIZE, 0x63);
+    return {
+      run: (n, out) =>
+        pingLoop(
+          () => socket.send(payload, echoPort, LOOPBACK),
+          (handler) => {
+            socket.on('message', handler);
+            return () => socket.off('message', handler);
+          },
+          n,
+          out,
+        ),
+      close: () => socket.close(),
+    };
+  },
+};
+
+/** The callback API ping-pong: `send()` and `onMessage`. */
+export const callbackPinger: PingerSubject = {
+  id: 'callback',
+  label: 'createUDPSocket send/onMessage',
+  async open(echoPort) {
+    const udp = createUDPSocket('udp4');
+    udp.bind(0, LOOPBACK);
+    const payload = Buffer.alloc(PAYLOAD_SIZE, 0x63);
+    return {
+      run: (n, out) =>
+        pingLoop(
+          () => udp.send({ address: LOOPBACK, port: echoPort, message: payload }),
+          (handler) => {
+            udp.onMessage(handler);
+            return () => udp.offMessage(handler);
+          },
+          n,
+          out,
+        ),
+      close: () => udp.close(),
+    };
+  },
+};
+
+// ---- the reactive layer, once it exists ------------------------------------------------------
+
+/** The reactive exports the bench uses, when `src/index.ts` has them. */
+export const reactive = lib as unknown as Record<string, unknown>;
+
+/** Whether the reactive layer (`fromUDPSocket`) is exported yet. */
+export function hasReactive(): boolean {
+  return typeof reactive['fromUDPSocket'] === 'function';
+}
+
+export const receivers = (): ReceiverSubject[] => [rawReceiver, callbackReceiver];
+export const senders = (): SenderSubject[] => [rawSender, callbackSender, callbackSenderWithCompletion];
+export const pingers = (): PingerSubject[] => [rawPinger, callbackPinger];
+
+/** A receiver subject by id (for child processes, which get the id on their command line). */
+export function receiverById(id: string): ReceiverSubject {
+  const subject = receivers().find((s) => s.id === id);
+  if (subject === undefined) throw new Error(`unknown receiver subject ${id}`);
+  return subject;
+}
