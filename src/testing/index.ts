@@ -1,0 +1,13 @@
+/* Virtual network */
+export { createVirtualNetwork } from './virtual-network';
+export type {
+  DatagramFate,
+  DatagramTrace,
+  TrafficStats,
+  VirtualHost,
+  VirtualHostRef,
+  VirtualNetwork,
+  VirtualNetworkConfig,
+  VirtualNetworkOptions,
+  VirtualSocketOptions,
+} from './types';
