@@ -14,7 +14,7 @@
  *    flagged `senderLimited` and the ratio falls back on the CPU cost (`basis: 'cpu'`).
  */
 import type { BenchContext, Figure } from './context';
-import { collectGarbage, nowMs, rotate, sleep, summarize } from './stats';
+import { collectGarbage, nowMs, pairedRatios, rotate, sleep, summarize, type Summary } from './stats';
 import { PAYLOAD_SIZE, type ReceiverSubject } from './subjects';
 
 /** A rate counts as lossless at or below this loss. */
@@ -57,6 +57,8 @@ export interface ReceiveSubjectResult {
   /** Ratio to the baseline and what it is based on: the lossless rates, or the CPU costs. */
   ratio: number;
   basis: 'lossless' | 'cpu';
+  /** Per-round (per-rep for lossless) ratios to the baseline on that basis. */
+  ratios: Summary;
 }
 
 export interface ReceiveResult {
@@ -112,7 +114,7 @@ const fmt = (rate: number): string => `${Math.round(rate / 1000)}k/s`;
 export async function benchReceive(ctx: BenchContext, subjects: ReceiverSubject[], stageIndex: number, stages: number): Promise<ReceiveResult> {
   const quick = ctx.quick;
   const probeMs = quick ? 300 : 1000;
-  const rounds = quick ? 2 : 5;
+  const rounds = quick ? 2 : 9;
   const searchReps = quick ? 1 : 3;
   const searchProbes = quick ? 4 : 6;
   const probes: ReceiveProbe[] = [];
@@ -208,15 +210,20 @@ export async function benchReceive(ctx: BenchContext, subjects: ReceiverSubject[
       senderLimited: reachedSender.get(subject.id)! > searchReps / 2,
       ratio: NaN,
       basis: 'lossless',
+      ratios: summarize([]),
     };
   }
-  const baseline = results[subjects[0]!.id]!;
-  for (const result of Object.values(results)) {
-    const byLossless = !result.senderLimited && !baseline.senderLimited && Number.isFinite(result.lossless.median) && Number.isFinite(baseline.lossless.median);
+  const baseId = subjects[0]!.id;
+  const baseline = results[baseId]!;
+  for (const subject of subjects) {
+    const result = results[subject.id]!;
+    const byLossless =
+      !result.senderLimited && !baseline.senderLimited && Number.isFinite(result.lossless.median) && Number.isFinite(baseline.lossless.median);
     result.basis = byLossless ? 'lossless' : 'cpu';
-    result.ratio = byLossless
-      ? result.lossless.median / baseline.lossless.median
-      : baseline.cpuUsAtCommonRate.median / result.cpuUsAtCommonRate.median;
+    result.ratios = byLossless
+      ? pairedRatios(lossless.get(subject.id)!, lossless.get(baseId)!)
+      : pairedRatios(common.get(subject.id)!.map((p) => p.cpuUsPerDatagram), common.get(baseId)!.map((p) => p.cpuUsPerDatagram), true);
+    result.ratio = result.ratios.median;
   }
   return { probeMs, rounds, searchReps, searchProbes, senderMax, commonRate, subjects: results, probes };
 }

@@ -29,8 +29,10 @@ export interface Row {
   subject: string;
   value: string;
   baseline: string;
-  /** Ratio to the baseline, when the figure has one. */
+  /** Ratio to the baseline, when the figure has one: median of the per-round ratios... */
   ratio?: number;
+  /** ...and their min–max. */
+  ratioRange?: [number, number];
   target: string;
   /** undefined: informative row, or its subject is not there yet. */
   pass?: boolean;
@@ -74,6 +76,7 @@ export function buildRows(results: BenchResults): Row[] {
         value: `${fmtRate(value.median)} (${fmtRange(value, fmtRate)})`,
         baseline: fmtRate(baseValue.median),
         ratio: s.ratio,
+        ratioRange: [s.ratios.min, s.ratios.max],
         target: targeted ? `≥ ${TARGETS.receiveRatio}×` : `(≥ ${TARGETS.receiveRatio}×)`,
         ...(targeted ? { pass: s.ratio >= TARGETS.receiveRatio } : {}),
       });
@@ -95,6 +98,7 @@ export function buildRows(results: BenchResults): Row[] {
         value: `${fmtRate(s.rate.median)} (${fmtRange(s.rate, fmtRate)})`,
         baseline: fmtRate(base.rate.median),
         ratio: s.ratio,
+        ratioRange: [s.ratios.min, s.ratios.max],
         target: targeted ? `≥ ${TARGETS.sendToRatio}×` : `(≥ ${TARGETS.sendToRatio}×)`,
         ...(targeted ? { pass: s.ratio >= TARGETS.sendToRatio } : {}),
       });
@@ -116,6 +120,7 @@ export function buildRows(results: BenchResults): Row[] {
         value: `${fmtUs(s.p50.median)} (${fmtRange(s.p50, fmtUs)})`,
         baseline: fmtUs(base.p50.median),
         ratio: s.ratioP50,
+        ratioRange: [s.ratiosP50.min, s.ratiosP50.max],
         target: targeted ? `≤ ${TARGETS.requestP50Ratio}×` : `(≤ ${TARGETS.requestP50Ratio}×)`,
         ...(targeted ? { pass: s.ratioP50 <= TARGETS.requestP50Ratio } : {}),
       });
@@ -125,6 +130,7 @@ export function buildRows(results: BenchResults): Row[] {
         value: `${fmtUs(s.p99.median)} (${fmtRange(s.p99, fmtUs)})`,
         baseline: fmtUs(base.p99.median),
         ratio: s.ratioP99,
+        ratioRange: [s.ratiosP99.min, s.ratiosP99.max],
         target: '',
       });
     }
@@ -177,14 +183,20 @@ export function buildRows(results: BenchResults): Row[] {
 }
 
 /** The table as monospaced text. */
+function fmtRatio(r: Row, digits: number): string {
+  if (r.ratio === undefined || !Number.isFinite(r.ratio)) return '';
+  const range = r.ratioRange !== undefined && r.ratioRange.every(Number.isFinite) ? ` (${r.ratioRange.map((x) => x.toFixed(2)).join('–')})` : '';
+  return `${r.ratio.toFixed(digits)}×${range}`;
+}
+
 export function renderTable(rows: Row[]): string {
-  const header = ['figure', 'subject', 'value (min–max)', 'raw', 'ratio', 'target', ''];
+  const header = ['figure', 'subject', 'value (min–max)', 'raw', 'ratio (min–max)', 'target', ''];
   const cells = rows.map((r) => [
     r.figure,
     r.subject,
     r.value,
     r.baseline,
-    r.ratio === undefined || !Number.isFinite(r.ratio) ? '' : `${r.ratio.toFixed(3)}×`,
+    fmtRatio(r, 3),
     r.target,
     r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL',
   ]);
@@ -200,12 +212,12 @@ export function renderMarkdown(rows: Row[]): string {
     r.subject,
     r.value,
     r.baseline,
-    r.ratio === undefined || !Number.isFinite(r.ratio) ? '' : `${r.ratio.toFixed(2)}×`,
+    fmtRatio(r, 2),
     r.target,
     r.pass === undefined ? '' : r.pass ? '✅' : '❌',
   ]);
   return [
-    '| figure | subject | value (min–max) | raw node:dgram | ratio | target | |',
+    '| figure | subject | value (min–max) | raw node:dgram | ratio (min–max) | target | |',
     '|---|---|---|---|---|---|---|',
     ...cells.map((c) => `| ${c.join(' | ')} |`),
   ].join('\n');

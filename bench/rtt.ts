@@ -4,7 +4,7 @@
  * the figure is the median over rounds.
  */
 import type { BenchContext, Figure } from './context';
-import { collectGarbage, percentile, rotate, summarize } from './stats';
+import { collectGarbage, pairedRatios, percentile, rotate, summarize, type Summary } from './stats';
 import type { PingerSubject } from './subjects';
 
 export interface RttSubjectResult {
@@ -14,9 +14,11 @@ export interface RttSubjectResult {
   p50: Figure;
   p99: Figure;
   lost: number;
-  /** p50 over the baseline's p50 (target <= 1.10 for request()). */
+  /** p50 over the baseline's p50 (target <= 1.10 for request()): median of the per-round ratios. */
   ratioP50: number;
   ratioP99: number;
+  ratiosP50: Summary;
+  ratiosP99: Summary;
 }
 
 export interface RttResult {
@@ -26,8 +28,8 @@ export interface RttResult {
 }
 
 export async function benchRtt(ctx: BenchContext, subjects: PingerSubject[], stageIndex: number): Promise<RttResult> {
-  const pings = ctx.quick ? 500 : 5000;
-  const rounds = ctx.quick ? 2 : 7;
+  const pings = ctx.quick ? 500 : 3000;
+  const rounds = ctx.quick ? 2 : 9;
   const warmup = ctx.quick ? 100 : 500;
   const echoPort = await ctx.peer.openEcho();
   ctx.progress.begin('round trip', rounds * subjects.length, stageIndex);
@@ -61,12 +63,17 @@ export async function benchRtt(ctx: BenchContext, subjects: PingerSubject[], sta
       lost: lost.get(subject.id)!,
       ratioP50: NaN,
       ratioP99: NaN,
+      ratiosP50: summarize([]),
+      ratiosP99: summarize([]),
     };
   }
-  const baseline = results[subjects[0]!.id]!;
-  for (const result of Object.values(results)) {
-    result.ratioP50 = result.p50.median / baseline.p50.median;
-    result.ratioP99 = result.p99.median / baseline.p99.median;
+  const baseId = subjects[0]!.id;
+  for (const subject of subjects) {
+    const result = results[subject.id]!;
+    result.ratiosP50 = pairedRatios(p50s.get(subject.id)!, p50s.get(baseId)!);
+    result.ratiosP99 = pairedRatios(p99s.get(subject.id)!, p99s.get(baseId)!);
+    result.ratioP50 = result.ratiosP50.median;
+    result.ratioP99 = result.ratiosP99.median;
   }
   return { pings, rounds, subjects: results };
 }

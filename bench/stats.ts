@@ -53,3 +53,17 @@ export function sleep(ms: number): Promise<void> {
 }
 
 export const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * Per-round ratios of a subject to its baseline, `subject[r] / baseline[r]` (or the inverse
+ * when lower is better), summarised. Each pair was measured next to each other in time, so
+ * load that drifts over the run cancels out in the pair; the median of these is the ratio the
+ * bench reports.
+ */
+export function pairedRatios(subject: readonly number[], baseline: readonly number[], lowerIsBetter = false): Summary {
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(subject.length, baseline.length); i++) {
+    ratios.push(lowerIsBetter ? baseline[i]! / subject[i]! : subject[i]! / baseline[i]!);
+  }
+  return summarize(ratios);
+}
