@@ -31,6 +31,45 @@ export type {
   UdpHandleSink,
 } from './driver/udp-driver';
 
+/* Reactive */
+export {
+  TimeoutError,
+  bytes,
+  decode,
+  encode,
+  fromPeer,
+  fromUDPSocket,
+  groupByPeer,
+  isRxUDPSocket,
+  json,
+  openUDPSocket,
+  peerKey,
+  reply,
+  request,
+  sendTo,
+  text,
+} from './reactive';
+export type {
+  CodecValue,
+  DecodeErrorHandler,
+  DecodeInput,
+  FromSender,
+  FromUDPSocketOptions,
+  GroupByPeerOptions,
+  JsonCodecOptions,
+  OpenUDPSocketOptions,
+  ReplyResult,
+  RequestOptions,
+  RxUDPSocket,
+  RxUDPSocketState,
+  SendReceipt,
+  SendToOptions,
+  SocketInput,
+  UDPBytes,
+  UDPCodec,
+  UDPTarget,
+} from './reactive';
+
 /* Errors */
 export { UDPSocketError, errCodeOf, isUDPSocketError, toUDPSocketError } from './errors';
 export type { UDPErrCode, UDPOperation, UDPSocketErrorOptions } from './errors';

@@ -1,0 +1,83 @@
+import { createUDPSocket, type UDPSocket } from 'rxjs-udp';
+
+type Listener = (result: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
+type EventName = 'close' | 'error' | 'listening' | 'message';
+
+/**
+ * A stand-in for what `wx.createUDPSocket()` returns in a mini-program: ONLY the methods of the
+ * seed page (bind, setTTL, send, connect, write, close, on/off Close/Error/Listening/Message) and
+ * WeChat's payloads (`onError` gets `{ errMsg, errCode }`, `onListening` and `onClose` get
+ * `{ errMsg }`), no `sendWithCallback`, no `scheduler`, no `address()`. Real traffic on loopback
+ * underneath; it counts its listeners so tests can see them go back to zero.
+ */
+export class WeChatStandIn {
+  private readonly inner: UDPSocket;
+  private readonly listeners: Record<EventName, Listener[]> = { close: [], error: [], listening: [], message: [] };
+
+  constructor(type: 'udp4' | 'udp6' = 'udp4') {
+    this.inner = createUDPSocket(type);
+    this.inner.onMessage(({ message, remoteInfo, localInfo }) =>
+      this.emit('message', { message, remoteInfo: { ...remoteInfo }, localInfo: { ...localInfo } }),
+    );
+    this.inner.onError(({ errMsg, errCode }) => this.emit('error', { errMsg, errCode }));
+    this.inner.onListening(() => this.emit('listening', { errMsg: 'bind:ok' }));
+    this.inner.onClose(() => this.emit('close', { errMsg: 'close:ok' }));
+  }
+
+  /** How many listeners are registered, for one event or all. */
+  listenerCount(event?: EventName): number {
+    if (event !== undefined) return this.listeners[event].length;
+    return Object.values(this.listeners).reduce((n, list) => n + list.length, 0);
+  }
+
+  private emit(event: EventName, payload: unknown): void {
+    for (const listener of this.listeners[event].slice()) listener(payload);
+  }
+
+  private off(event: EventName, listener?: Listener): void {
+    this.listeners[event] = listener === undefined ? [] : this.listeners[event].filter((l) => l !== listener);
+  }
+
+  bind(port?: number): number {
+    return this.inner.bind(port ?? 0, this.inner.type === 'udp6' ? '::1' : '127.0.0.1');
+  }
+  setTTL(ttl: number): void {
+    this.inner.setTTL(ttl);
+  }
+  send(option: { address: string; port: number; message: string | ArrayBuffer; offset?: number; length?: number }): void {
+    this.inner.send(option);
+  }
+  connect(option: { address: string; port: number }): void {
+    this.inner.connect(option);
+  }
+  write(option: { address: string; port: number; message: string | ArrayBuffer }): void {
+    this.inner.write(option);
+  }
+  close(): void {
+    this.inner.close();
+  }
+  onClose(listener: Listener): void {
+    this.listeners.close.push(listener);
+  }
+  offClose(listener?: Listener): void {
+    this.off('close', listener);
+  }
+  onError(listener: Listener): void {
+    this.listeners.error.push(listener);
+  }
+  offError(listener?: Listener): void {
+    this.off('error', listener);
+  }
+  onListening(listener: Listener): void {
+    this.listeners.listening.push(listener);
+  }
+  offListening(listener?: Listener): void {
+    this.off('listening', listener);
+  }
+  onMessage(listener: Listener): void {
+    this.listeners.message.push(listener);
+  }
+  offMessage(listener?: Listener): void {
+    this.off('message', listener);
+  }
+}

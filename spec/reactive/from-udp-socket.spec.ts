@@ -1,0 +1,208 @@
+import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import {
+  UDPSocketError,
+  fromUDPSocket,
+  type RxUDPSocketState,
+  type UDPMessageResult,
+  type UDPSocketType,
+} from 'rxjs-udp';
+import { LoopbackSockets, loopbackOf } from '../helpers/reactive';
+import { WeChatStandIn } from '../helpers/wechat-stand-in';
+
+const sockets = new LoopbackSockets();
+afterEach(() => sockets.closeAll());
+
+describe.each<UDPSocketType>(['udp4', 'udp6'])('fromUDPSocket over real %s loopback', (type) => {
+  it('message$ emits the onMessage payload of each datagram received', async () => {
+    const server = sockets.bound(type);
+    const client = sockets.bound(type);
+    const rx = fromUDPSocket(server.socket);
+    const received = firstValueFrom(rx.message$);
+    client.socket.send({ address: server.address, port: server.port, message: 'ping' });
+    const { message, remoteInfo, localInfo } = await received;
+    expect(Buffer.from(message).toString()).toBe('ping');
+    expect(remoteInfo).toEqual({ address: loopbackOf(type), family: type === 'udp6' ? 'IPv6' : 'IPv4', port: client.port, size: 4 });
+    expect(localInfo.port).toBe(server.port);
+  });
+
+  it('send emits one receipt and completes once the datagram was handed to the OS, and it arrives', async () => {
+    const server = sockets.bound(type);
+    const rx = fromUDPSocket(sockets.bound(type).socket);
+    const arrived = firstValueFrom(fromUDPSocket(server.socket).message$);
+    const receipts = await lastValueFrom(rx.send({ address: server.address, port: server.port, message: 'hello' }).pipe(toArray()));
+    expect(receipts).toEqual([{ address: server.address, port: server.port, message: 'hello', confirmed: true }]);
+    expect(Buffer.from((await arrived).message).toString()).toBe('hello');
+  });
+});
+
+describe('fromUDPSocket', () => {
+  it('shares one socket listener per event between subscribers and removes it after the last (WeChat stand-in)', async () => {
+    const wx = sockets.track(new WeChatStandIn());
+    const rx = fromUDPSocket(wx);
+    expect(wx.listenerCount()).toBe(0);
+    const a = rx.message$.subscribe();
+    const b = rx.message$.subscribe();
+    // one message listener, one close listener (message$ completes on close)
+    expect(wx.listenerCount('message')).toBe(1);
+    expect(wx.listenerCount('close')).toBe(1);
+    const c = rx.error$.subscribe();
+    const d = rx.listening$.subscribe();
+    const e = rx.close$.subscribe();
+    const f = rx.state$.subscribe();
+    expect(wx.listenerCount()).toBe(4);
+    for (const s of [a, b, c, d, e]) s.unsubscribe();
+    expect(wx.listenerCount()).toBe(3); // state$ still listens to listening, error and close
+    f.unsubscribe();
+    expect(wx.listenerCount()).toBe(0);
+  });
+
+  it('delivers a datagram to every subscriber of message$ of a WeChat stand-in', async () => {
+    const wx = sockets.track(new WeChatStandIn());
+    const rx = fromUDPSocket(wx);
+    const port = rx.bind();
+    const both = Promise.all([firstValueFrom(rx.message$), firstValueFrom(rx.message$)]);
+    sockets.bound().socket.send({ address: '127.0.0.1', port, message: 'x' });
+    const [one, two] = await both;
+    expect(one).toBe(two);
+    expect(wx.listenerCount()).toBe(0);
+  });
+
+  it('does not own the socket: unsubscribing everything leaves it open and working', async () => {
+    const server = sockets.bound();
+    const rx = fromUDPSocket(server.socket);
+    rx.message$.subscribe().unsubscribe();
+    const again = firstValueFrom(rx.message$);
+    sockets.bound().socket.send({ address: server.address, port: server.port, message: 'still open' });
+    expect(Buffer.from((await again).message).toString()).toBe('still open');
+  });
+
+  it('message$ and listening$ complete when the socket closes, and close$ emits once', async () => {
+    const wx = sockets.track(new WeChatStandIn());
+    const rx = fromUDPSocket(wx);
+    const messages = lastValueFrom(rx.message$.pipe(toArray()));
+    const listenings = lastValueFrom(rx.listening$.pipe(toArray()));
+    const closes = lastValueFrom(rx.close$.pipe(toArray()));
+    rx.bind();
+    await firstValueFrom(rx.listening$);
+    rx.close();
+    expect(await messages).toEqual([]);
+    expect(await listenings).toEqual([{ errMsg: 'bind:ok' }]);
+    expect(await closes).toEqual([{ errMsg: 'close:ok' }]);
+    expect(wx.listenerCount()).toBe(0);
+  });
+
+  it('after the close, message$ completes at once and close$ replays the close to a late subscriber', async () => {
+    const server = sockets.bound();
+    const rx = fromUDPSocket(server.socket);
+    const closed = firstValueFrom(rx.close$);
+    rx.close();
+    await closed;
+    await expect(lastValueFrom(rx.message$.pipe(toArray()))).resolves.toEqual([]);
+    await expect(lastValueFrom(rx.close$.pipe(toArray()))).resolves.toEqual([{ errMsg: 'close:ok' }]);
+  });
+
+  it('streams subscribed after close() but before the close event still complete', async () => {
+    const server = sockets.bound();
+    const rx = fromUDPSocket(server.socket);
+    rx.close();
+    await expect(lastValueFrom(rx.message$.pipe(toArray()))).resolves.toEqual([]);
+  });
+
+  it('error$ emits each reported error as a UDPSocketError with its code and never errors itself', async () => {
+    const { socket } = sockets.bound();
+    const rx = fromUDPSocket(socket);
+    const errors = firstValueFrom(rx.error$.pipe(take(2), toArray()));
+    socket.send({ address: '127.0.0.1', port: 0, message: 'x' });
+    socket.send({ address: 'not an address!', port: 9, message: 'x' });
+    const [first, second] = await errors;
+    expect(first).toBeInstanceOf(UDPSocketError);
+    expect(first!.code).toBe('ERR_SOCKET_BAD_PORT');
+    expect(second!.errCode).toBe(1);
+  });
+
+  it('error$ builds a UDPSocketError from the { errMsg, errCode } of a WeChat socket', async () => {
+    const wx = sockets.track(new WeChatStandIn());
+    const rx = fromUDPSocket(wx);
+    const error = firstValueFrom(rx.error$);
+    wx.send({ address: '127.0.0.1', port: 0, message: 'x' });
+    const e = await error;
+    expect(e).toBeInstanceOf(UDPSocketError);
+    expect(e.errCode).toBe(2);
+    expect(e.errMsg).toMatch(/^send:fail /);
+    expect(e.operation).toBe('send');
+  });
+
+  it('state$ replays the current state to late subscribers: unbound, listening, connected, closed', async () => {
+    const server = sockets.bound();
+    const rx = fromUDPSocket(sockets.unbound());
+    const seen: RxUDPSocketState[] = [];
+    rx.state$.subscribe((s) => seen.push(s));
+    expect(await firstValueFrom(rx.state$)).toBe('unbound');
+    rx.bind(0, '127.0.0.1');
+    expect(await firstValueFrom(rx.state$)).toBe('listening');
+    rx.connect({ address: server.address, port: server.port });
+    expect(await firstValueFrom(rx.state$)).toBe('connected');
+    rx.close();
+    expect(await lastValueFrom(rx.state$.pipe(toArray()))).toEqual(['closed']);
+    expect(seen).toEqual(['unbound', 'listening', 'connected', 'closed']);
+  });
+
+  it('state$ of a socket bound before wrapping starts at listening', async () => {
+    const rx = fromUDPSocket(sockets.bound().socket);
+    expect(await firstValueFrom(rx.state$)).toBe('listening');
+  });
+
+  it('state$ sees the implicit bind of a first send on a WeChat stand-in through onListening', async () => {
+    const server = sockets.bound();
+    const wx = sockets.track(new WeChatStandIn());
+    const rx = fromUDPSocket(wx);
+    const states = firstValueFrom(rx.state$.pipe(take(2), toArray()));
+    wx.send({ address: server.address, port: server.port, message: 'x' });
+    expect(await states).toEqual(['unbound', 'listening']);
+  });
+
+  it('send is cold: nothing is sent until it is subscribed, and each subscription sends once more', async () => {
+    const server = sockets.bound();
+    const rx = fromUDPSocket(sockets.bound().socket);
+    const inbox = fromUDPSocket(server.socket).message$;
+    const received: string[] = [];
+    const sub = inbox.subscribe(({ message }) => received.push(Buffer.from(message).toString()));
+    const send$ = rx.send({ address: server.address, port: server.port, message: 'once' });
+    const marker = firstValueFrom(inbox);
+    await lastValueFrom(rx.send({ address: server.address, port: server.port, message: 'marker' }));
+    await marker;
+    expect(received).toEqual(['marker']);
+    await lastValueFrom(send$);
+    await lastValueFrom(send$);
+    await firstValueFrom(inbox.pipe(take(2), toArray()));
+    sub.unsubscribe();
+    expect(received).toEqual(['marker', 'once', 'once']);
+  });
+
+  it('send errors with ERR_SOCKET_DGRAM_NOT_RUNNING after close', async () => {
+    const rx = fromUDPSocket(sockets.bound().socket);
+    rx.close();
+    await expect(lastValueFrom(rx.send({ address: '127.0.0.1', port: 9, message: 'x' }))).rejects.toMatchObject({
+      code: 'ERR_SOCKET_DGRAM_NOT_RUNNING',
+    });
+  });
+
+  it('on a WeChat socket the receipt completes right after send() (confirmed: false) and a failure reaches error$ only', async () => {
+    const wx = sockets.track(new WeChatStandIn());
+    const rx = fromUDPSocket(wx);
+    const error = firstValueFrom(rx.error$);
+    const receipts = await lastValueFrom(rx.send({ address: '127.0.0.1', port: 0, message: 'x' }).pipe(toArray()));
+    expect(receipts).toEqual([{ address: '127.0.0.1', port: 0, message: 'x', confirmed: false }]);
+    expect((await error).code).toBe('ERR_SOCKET_UNKNOWN');
+    expect((await error).errCode).toBe(2);
+  });
+
+  it('message$ carries a datagram from the WeChat stand-in with the WeChat payload shape', async () => {
+    const wx = sockets.track(new WeChatStandIn());
+    const rx = fromUDPSocket(wx);
+    const port = rx.bind();
+    const message: Promise<UDPMessageResult> = firstValueFrom(rx.message$);
+    sockets.bound().socket.send({ address: '127.0.0.1', port, message: 'wx' });
+    expect(Buffer.from((await message).message).toString()).toBe('wx');
+  });
+});

@@ -1,0 +1,343 @@
+import { Observable, asyncScheduler, type SchedulerLike, type Subscriber, type TeardownLogic } from 'rxjs';
+import type { UDPSocketError } from '../errors';
+import type {
+  UDPCloseResult,
+  UDPConnectOption,
+  UDPErrorResult,
+  UDPListeningResult,
+  UDPMessageResult,
+  UDPSendOption,
+  UDPSocketLike,
+} from '../socket/types';
+import { socketScheduler, type BindWithAddress, type QueryableSocket } from './internal/capabilities';
+import { sendOne } from './internal/send-one';
+import { errorOfPayload, errorOfThrown } from './internal/socket-error';
+import type { FromUDPSocketOptions, RxUDPSocket, RxUDPSocketState, SendReceipt } from './types';
+
+const NO_SUBSCRIBERS: ReadonlyArray<Subscriber<never>> = [];
+
+/**
+ * The subscribers of one stream. Copy-on-write, like the socket's own listener lists: `next`
+ * iterates the array it started with and allocates nothing, and a subscriber leaving (or joining)
+ * during an emission does not disturb it.
+ */
+class Channel<T> {
+  subscribers: ReadonlyArray<Subscriber<T>> = NO_SUBSCRIBERS;
+
+  add(subscriber: Subscriber<T>): void {
+    this.subscribers = [...this.subscribers, subscriber];
+  }
+
+  remove(subscriber: Subscriber<T>): void {
+    const index = this.subscribers.indexOf(subscriber);
+    if (index < 0) return;
+    const next = this.subscribers.slice();
+    next.splice(index, 1);
+    this.subscribers = next;
+  }
+
+  next(value: T): void {
+    const subscribers = this.subscribers;
+    for (let i = 0; i < subscribers.length; i++) subscribers[i]!.next(value);
+  }
+
+  /** Removes and returns every subscriber. */
+  take(): ReadonlyArray<Subscriber<T>> {
+    const subscribers = this.subscribers;
+    this.subscribers = NO_SUBSCRIBERS;
+    return subscribers;
+  }
+
+  complete(): void {
+    const subscribers = this.take();
+    for (let i = 0; i < subscribers.length; i++) subscribers[i]!.complete();
+  }
+}
+
+/** One socket listener, reference-counted: added at the first user, removed after the last. */
+class Tap {
+  private refs = 0;
+
+  constructor(
+    private readonly on: () => void,
+    private readonly off: () => void,
+  ) {}
+
+  acquire(): void {
+    if (this.refs++ === 0) this.on();
+  }
+
+  release(): void {
+    if (--this.refs === 0) this.off();
+  }
+}
+
+class RxUDPSocketImpl implements RxUDPSocket {
+  readonly scheduler: SchedulerLike;
+  readonly message$: Observable<UDPMessageResult>;
+  readonly listening$: Observable<UDPListeningResult>;
+  readonly error$: Observable<UDPSocketError>;
+  readonly close$: Observable<UDPCloseResult>;
+  readonly state$: Observable<RxUDPSocketState>;
+
+  private current: RxUDPSocketState;
+  /** The close event, once seen: replayed to late `close$` subscribers. */
+  private closeResult: UDPCloseResult | undefined;
+  /** Whether `close()` holds the close listener until the event arrives. */
+  private closing = false;
+
+  private readonly messages = new Channel<UDPMessageResult>();
+  private readonly listenings = new Channel<UDPListeningResult>();
+  private readonly errors = new Channel<UDPSocketError>();
+  private readonly closes = new Channel<UDPCloseResult>();
+  private readonly states = new Channel<RxUDPSocketState>();
+
+  // The per-datagram path: one listener per wrapper, calling each subscriber directly.
+  private readonly onMessage = (result: UDPMessageResult): void => {
+    const subscribers = this.messages.subscribers;
+    for (let i = 0; i < subscribers.length; i++) subscribers[i]!.next(result);
+  };
+
+  private readonly onListening = (result: UDPListeningResult): void => {
+    if (this.current === 'unbound') this.setState('listening');
+    this.listenings.next(result);
+  };
+
+  private readonly onError = (result: UDPErrorResult): void => {
+    const error = errorOfPayload(result);
+    if (error.operation === 'connect' && error.code !== 'ERR_SOCKET_DGRAM_IS_CONNECTED' && this.current === 'connected') {
+      this.setState('listening');
+    }
+    this.errors.next(error);
+  };
+
+  private readonly onClose = (result: UDPCloseResult): void => {
+    // WeChat / Taro may call the listener without a payload.
+    const payload: UDPCloseResult =
+      result !== null && typeof result === 'object' && typeof result.errMsg === 'string' ? result : { errMsg: 'close:ok' };
+    if (this.closeResult !== undefined) return;
+    this.closeResult = payload;
+    this.setState('closed');
+    const closes = this.closes.take();
+    for (let i = 0; i < closes.length; i++) {
+      closes[i]!.next(payload);
+      closes[i]!.complete();
+    }
+    this.messages.complete();
+    this.listenings.complete();
+    if (this.closing) {
+      this.closing = false;
+      this.closeTap.release();
+    }
+  };
+
+  private readonly messageTap: Tap;
+  private readonly listeningTap: Tap;
+  private readonly errorTap: Tap;
+  private readonly closeTap: Tap;
+
+  constructor(
+    readonly socket: UDPSocketLike,
+    options: FromUDPSocketOptions,
+  ) {
+    this.scheduler = options.scheduler ?? socketScheduler(socket) ?? asyncScheduler;
+    this.current = this.query('unbound');
+    this.messageTap = new Tap(
+      () => socket.onMessage(this.onMessage),
+      () => socket.offMessage(this.onMessage),
+    );
+    this.listeningTap = new Tap(
+      () => socket.onListening(this.onListening),
+      () => socket.offListening(this.onListening),
+    );
+    this.errorTap = new Tap(
+      () => socket.onError(this.onError),
+      () => socket.offError(this.onError),
+    );
+    this.closeTap = new Tap(
+      () => socket.onClose(this.onClose),
+      () => socket.offClose(this.onClose),
+    );
+
+    this.message$ = new Observable<UDPMessageResult>((subscriber) =>
+      this.join(subscriber, this.messages, this.messageTap),
+    );
+    this.listening$ = new Observable<UDPListeningResult>((subscriber) =>
+      this.join(subscriber, this.listenings, this.listeningTap),
+    );
+    this.error$ = new Observable<UDPSocketError>((subscriber) => {
+      const { errors, errorTap } = this;
+      errorTap.acquire();
+      errors.add(subscriber);
+      return () => {
+        errors.remove(subscriber);
+        errorTap.release();
+      };
+    });
+    this.close$ = new Observable<UDPCloseResult>((subscriber) => {
+      if (this.closeResult !== undefined) {
+        subscriber.next(this.closeResult);
+        subscriber.complete();
+        return undefined;
+      }
+      const { closes, closeTap } = this;
+      closeTap.acquire();
+      closes.add(subscriber);
+      return () => {
+        closes.remove(subscriber);
+        closeTap.release();
+      };
+    });
+    this.state$ = new Observable<RxUDPSocketState>((subscriber) => {
+      const state = this.state;
+      subscriber.next(state);
+      if (state === 'closed') {
+        subscriber.complete();
+        return undefined;
+      }
+      const { states, listeningTap, errorTap, closeTap } = this;
+      listeningTap.acquire();
+      errorTap.acquire();
+      closeTap.acquire();
+      states.add(subscriber);
+      return () => {
+        states.remove(subscriber);
+        closeTap.release();
+        errorTap.release();
+        listeningTap.release();
+      };
+    });
+  }
+
+  /** A subscriber of `message$` / `listening$`: completes at the close, at once if it is past. */
+  private join<T>(subscriber: Subscriber<T>, channel: Channel<T>, tap: Tap): TeardownLogic {
+    if (this.closeResult !== undefined) {
+      subscriber.complete();
+      return undefined;
+    }
+    const closeTap = this.closeTap;
+    closeTap.acquire();
+    tap.acquire();
+    channel.add(subscriber);
+    return () => {
+      channel.remove(subscriber);
+      tap.release();
+      closeTap.release();
+    };
+  }
+
+  get state(): RxUDPSocketState {
+    if (this.current === 'unbound' || this.current === 'listening') this.setState(this.query(this.current));
+    return this.current;
+  }
+
+  /** Asks a socket that can tell (ours: `address()`, `remoteAddress()`) for its state. */
+  private query(fallback: RxUDPSocketState): RxUDPSocketState {
+    const socket = this.socket as QueryableSocket;
+    try {
+      if (typeof socket.remoteAddress === 'function' && socket.remoteAddress() !== undefined) return 'connected';
+      if (fallback === 'unbound' && typeof socket.address === 'function' && socket.address() !== undefined) return 'listening';
+    } catch {
+      // A foreign socket whose query throws tells nothing.
+    }
+    return fallback;
+  }
+
+  private setState(state: RxUDPSocketState): void {
+    if (state === this.current) return;
+    this.current = state;
+    this.states.next(state);
+    if (state === 'closed') this.states.complete();
+  }
+
+  bind(port?: number, address?: string): number {
+    const socket = this.socket;
+    let bound: number;
+    try {
+      bound =
+        address !== undefined
+          ? (socket as BindWithAddress).bind(port ?? 0, address)
+          : port !== undefined
+            ? socket.bind(port)
+            : socket.bind();
+    } catch (thrown) {
+      this.errors.next(errorOfThrown('bind', thrown));
+      return 0;
+    }
+    if (typeof bound === 'number' && bound > 0 && this.current === 'unbound') this.setState('listening');
+    return bound;
+  }
+
+  connect(option: UDPConnectOption): void {
+    try {
+      this.socket.connect(option);
+    } catch (thrown) {
+      this.errors.next(errorOfThrown('connect', thrown));
+      return;
+    }
+    if (this.current === 'unbound' || this.current === 'listening') this.setState('connected');
+  }
+
+  send(option: UDPSendOption): Observable<SendReceipt> {
+    const socket = this.socket;
+    return new Observable<SendReceipt>((subscriber) => sendOne(socket, option, subscriber));
+  }
+
+  close(): void {
+    if (this.current !== 'closed' && this.closeResult === undefined && !this.closing) {
+      // Hold the close listener until the event, so streams subscribed later still end.
+      this.closing = true;
+      this.closeTap.acquire();
+    }
+    this.setState('closed');
+    try {
+      this.socket.close();
+    } catch (thrown) {
+      this.errors.next(errorOfThrown('close', thrown));
+    }
+  }
+}
+
+/**
+ * Whether `value` is an {@link RxUDPSocket} made by {@link fromUDPSocket} / {@link openUDPSocket}.
+ *
+ * @param value - anything.
+ * @returns `true` for a reactive wrapper, `false` for a plain socket or anything else.
+ * @example
+ * const rx = isRxUDPSocket(socket) ? socket : fromUDPSocket(socket);
+ */
+export function isRxUDPSocket(value: unknown): value is RxUDPSocket {
+  return value instanceof RxUDPSocketImpl;
+}
+
+/**
+ * Wraps a socket with the WeChat / Taro callback API into an {@link RxUDPSocket}.
+ *
+ * Works with any {@link UDPSocketLike}: a socket of `createUDPSocket`, of the virtual network,
+ * or the `wx.createUDPSocket()` / `Taro.createUDPSocket()` of a mini-program. The wrapper does
+ * not own the socket: unsubscribing never closes it, only `close()` does.
+ *
+ * - `message$`, `listening$`, `error$`, `close$` are **hot** and shared: the socket listener of an
+ *   event is added on the first subscription and removed after the last one, so an idle wrapper
+ *   leaves no listener behind. `message$` and `listening$` complete when the socket closes;
+ *   `error$` never errors.
+ * - `state$` replays the current state (`'unbound' | 'listening' | 'connected' | 'closed'`).
+ * - `send(option)` is **cold**: it sends when subscribed and emits a {@link SendReceipt}. On a
+ *   socket with `sendWithCallback` (ours) it completes once the datagram was handed to the
+ *   operating system and errors with the `UDPSocketError` of that very datagram
+ *   (`ERR_SOCKET_DGRAM_NOT_RUNNING` after close, `EMSGSIZE`, `ERR_SOCKET_BAD_PORT`, ...). A
+ *   WeChat / Taro socket has no per-datagram outcome: the receipt (`confirmed: false`) then
+ *   completes right after the synchronous `send()` call and a failure reaches `error$` alone.
+ *
+ * @param socket - the socket to wrap.
+ * @param options - the scheduler of the operators' timers (default: the socket's, else `asyncScheduler`).
+ * @returns the reactive wrapper.
+ * @example
+ * const rx = fromUDPSocket(createUDPSocket());
+ * rx.message$.subscribe(({ message, remoteInfo }) => console.log(remoteInfo.port, new TextDecoder().decode(message)));
+ * const port = rx.bind(0, '127.0.0.1');
+ * rx.send({ address: '127.0.0.1', port, message: 'hi' }).subscribe((receipt) => console.log('sent', receipt));
+ */
+export function fromUDPSocket(socket: UDPSocketLike, options: FromUDPSocketOptions = {}): RxUDPSocket {
+  return new RxUDPSocketImpl(socket, options);
+}

@@ -1,0 +1,34 @@
+import type { Subscriber } from 'rxjs';
+import type { UDPSocketError } from '../../errors';
+import type { UDPSendOption, UDPSocketLike } from '../../socket/types';
+import type { SendReceipt } from '../types';
+import { canConfirm } from './capabilities';
+import { errorOfThrown } from './socket-error';
+
+/**
+ * Sends `option` once for `subscriber`: a receipt then completion when the socket confirmed the
+ * hand-over (or, on a socket that cannot confirm, right after `send()` returned), else the error.
+ */
+export function sendOne(socket: UDPSocketLike, option: UDPSendOption, subscriber: Subscriber<SendReceipt>): void {
+  const confirmed = canConfirm(socket);
+  const receipt: SendReceipt = { address: option.address, port: option.port, message: option.message, confirmed };
+  try {
+    if (confirmed) {
+      socket.sendWithCallback(option, (error: UDPSocketError | null) => {
+        if (error !== null) {
+          subscriber.error(error);
+        } else {
+          subscriber.next(receipt);
+          subscriber.complete();
+        }
+      });
+      return;
+    }
+    socket.send(option);
+  } catch (thrown) {
+    subscriber.error(errorOfThrown('send', thrown));
+    return;
+  }
+  subscriber.next(receipt);
+  subscriber.complete();
+}

@@ -1,0 +1,86 @@
+import { Observable, Subscription, type SchedulerLike } from 'rxjs';
+import { createUDPSocket } from '../socket/create-udp-socket';
+import type { UDPSocketLike, UDPSocketOptions, UDPSocketType } from '../socket/types';
+import { fromUDPSocket } from './from-udp-socket';
+import { errorOfThrown } from './internal/socket-error';
+import type { RxUDPSocket } from './types';
+
+/** Options of {@link openUDPSocket}: what to create and where to bind it. */
+export interface OpenUDPSocketOptions extends UDPSocketOptions {
+  /**
+   * The socket type, for `createUDPSocket`.
+   * @default 'udp4'
+   */
+  type?: UDPSocketType;
+  /**
+   * The port to bind; 0 lets the operating system choose.
+   * @default 0
+   */
+  port?: number;
+  /**
+   * The local address to bind (sockets of `createUDPSocket` take it; WeChat's do not).
+   * @default the any-address of the family
+   */
+  address?: string;
+  /**
+   * Creates the socket instead of `createUDPSocket(type, options)`: e.g. `() => net.createUDPSocket()`
+   * for the virtual network, or `() => wx.createUDPSocket()` in a mini-program.
+   * @default `createUDPSocket(type, options)`
+   */
+  create?: () => UDPSocketLike;
+  /**
+   * The scheduler of the operators' timers, as in `fromUDPSocket`.
+   * @default the socket's scheduler, else `asyncScheduler`
+   */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * Opens a UDP socket as a **cold** resource: each subscription creates a socket, binds it, and
+ * emits its {@link RxUDPSocket} once the socket is listening; unsubscribing closes the socket.
+ * Made for `switchMap`, `using` and `retry` (each retry opens a fresh socket).
+ *
+ * The Observable errors with the first `UDPSocketError` the socket reports before it listens —
+ * a failed bind (`EADDRINUSE`, `ERR_SOCKET_BAD_PORT`, `EADDRNOTAVAIL`, ...) or a bad option —
+ * and closes the socket. It completes when the socket is closed by someone else (`rx.close()`).
+ *
+ * @param options - type, port, address, socket options, or a `create` factory.
+ * @returns a cold Observable of one {@link RxUDPSocket}.
+ * @example
+ * openUDPSocket({ port: 0, address: '127.0.0.1' })
+ *   .pipe(switchMap((rx) => rx.message$.pipe(reply(rx, ({ message }) => message))))
+ *   .subscribe(); // an echo server, closed on unsubscribe
+ */
+export function openUDPSocket(options: OpenUDPSocketOptions = {}): Observable<RxUDPSocket> {
+  const { type, port, address, create, scheduler, ...socketOptions } = options;
+  return new Observable<RxUDPSocket>((subscriber) => {
+    let socket: UDPSocketLike;
+    try {
+      socket = create !== undefined ? create() : createUDPSocket(type, socketOptions);
+    } catch (thrown) {
+      subscriber.error(errorOfThrown('createUDPSocket', thrown));
+      return undefined;
+    }
+    const rx = fromUDPSocket(socket, scheduler === undefined ? {} : { scheduler });
+    let listening = false;
+    const subscriptions = new Subscription();
+    subscriptions.add(
+      rx.listening$.subscribe(() => {
+        if (listening) return;
+        listening = true;
+        subscriber.next(rx);
+      }),
+    );
+    subscriptions.add(
+      rx.error$.subscribe((error) => {
+        if (!listening) subscriber.error(error);
+      }),
+    );
+    subscriptions.add(rx.close$.subscribe(() => subscriber.complete()));
+    rx.bind(port ?? 0, address);
+    return () => {
+      subscriptions.unsubscribe();
+      if (rx.state !== 'closed') rx.close();
+    };
+  });
+}

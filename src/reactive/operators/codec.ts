@@ -1,0 +1,93 @@
+import type { UDPMessage } from '../../socket/types';
+
+/** The bytes of a datagram, as `onMessage` gives them or as a view. */
+export type UDPBytes = ArrayBuffer | ArrayBufferView;
+
+/**
+ * Turns datagram bytes into values of type `T` and back, for {@link decode} and {@link encode}.
+ * `decode` throws on bytes it cannot read; `encode` throws on a value it cannot write.
+ */
+export interface UDPCodec<T> {
+  /** A short name for error messages (`'text'`, `'json'`, `'bytes'`). */
+  readonly name: string;
+  /** Reads a datagram. */
+  decode(data: UDPBytes): T;
+  /** Writes a datagram payload. */
+  encode(value: T): UDPMessage;
+}
+
+/** The value type of a codec: `CodecValue<typeof text>` is `string`. */
+export type CodecValue<C> = C extends UDPCodec<infer T> ? T : never;
+
+function view(data: UDPBytes): Uint8Array {
+  return data instanceof Uint8Array
+    ? data
+    : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * UTF-8 text. Decoding invalid UTF-8 fails (the datagram goes to the error callback of
+ * `decode`); encoding returns the string itself, which the socket sends as UTF-8.
+ *
+ * @example
+ * rx.message$.pipe(decode(text)).subscribe((line) => console.log(line));
+ */
+export const text: UDPCodec<string> = {
+  name: 'text',
+  decode: (data) => utf8.decode(view(data)),
+  encode: (value) => value,
+};
+
+/**
+ * Raw bytes as a `Uint8Array` view of the datagram (no copy).
+ *
+ * @example
+ * rx.message$.pipe(decode(bytes), map((b) => b[0]));
+ */
+export const bytes: UDPCodec<Uint8Array> = {
+  name: 'bytes',
+  decode: view,
+  encode: (value) => value,
+};
+
+/** Options of {@link json}. */
+export interface JsonCodecOptions<T> {
+  /** Passed to `JSON.parse`. */
+  reviver?: (this: unknown, key: string, value: unknown) => unknown;
+  /** A type guard: a datagram whose JSON it rejects fails to decode. */
+  validate?: (value: unknown) => value is T;
+}
+
+/**
+ * JSON in UTF-8, typed `T`: `decode(json<Reading>())` gives an `Observable<Reading>`.
+ *
+ * `T` is not checked at run time unless `validate` is given; invalid UTF-8, invalid JSON, or a
+ * value `validate` rejects fail to decode. Encoding a value `JSON.stringify` cannot write
+ * (`undefined`, a function, a BigInt, a cycle) fails.
+ *
+ * @param options - `reviver` for `JSON.parse`, `validate` type guard.
+ * @returns a codec for `T`.
+ * @example
+ * interface Reading { sensor: string; value: number }
+ * rx.message$.pipe(decode(json<Reading>())).subscribe((r) => console.log(r.sensor, r.value));
+ */
+export function json<T = unknown>(options: JsonCodecOptions<T> = {}): UDPCodec<T> {
+  const { reviver, validate } = options;
+  return {
+    name: 'json',
+    decode: (data) => {
+      const value: unknown = JSON.parse(utf8.decode(view(data)), reviver);
+      if (validate !== undefined && !validate(value)) throw new TypeError('the JSON value was rejected by validate');
+      return value as T;
+    },
+    encode: (value) => {
+      const written = JSON.stringify(value);
+      if (written === undefined) throw new TypeError(`${typeof value} cannot be written as JSON`);
+      return written;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { Observable, Subscription, isObservable, type OperatorFunction } from 'rxjs';
+import type { UDPMessage, UDPMessageResult } from '../../socket/types';
+import { rawOf, type SocketInput } from '../internal/rx-of';
+import { DEFAULT_BUFFER_SIZE, DEFAULT_CONCURRENCY, SendRun } from '../internal/send-run';
+import type { SendReceipt } from '../types';
+import type { SendToOptions } from './send-to';
+
+/** What the project function of {@link reply} returns: a payload, an Observable of payloads, or nothing. */
+export type ReplyResult = UDPMessage | Observable<UDPMessage> | null | undefined | void;
+
+/**
+ * Server side of request/response: for each incoming message, sends `project(message)` back to
+ * the message's sender, and emits a {@link SendReceipt} per reply datagram.
+ *
+ * `project` returns a payload (one reply), an Observable of payloads (zero or more replies, sent
+ * as they come), or `null` / `undefined` (no reply). Replies share the backpressure of
+ * {@link sendTo} (`concurrency`, `bufferSize`). A failed reply send errors the stream with its
+ * `UDPSocketError`, as does an exception thrown by `project`; an error of a returned Observable
+ * errors the stream too. Completes when the source and every returned Observable completed
+ * and all replies were sent.
+ *
+ * @param socket - the socket that received the messages (an {@link RxUDPSocket} or a plain socket).
+ * @param project - maps a message (and its index) to the reply.
+ * @param options - `concurrency` and `bufferSize`, as for `sendTo`.
+ * @returns an operator from received messages to receipts of the replies.
+ * @example
+ * // an echo server
+ * rx.message$.pipe(reply(rx, ({ message }) => message)).subscribe();
+ */
+export function reply(
+  socket: SocketInput,
+  project: (message: UDPMessageResult, index: number) => ReplyResult,
+  options: SendToOptions = {},
+): OperatorFunction<UDPMessageResult, SendReceipt> {
+  const raw = rawOf(socket);
+  const concurrency = options.concurrency !== undefined && options.concurrency >= 1 ? Math.floor(options.concurrency) : DEFAULT_CONCURRENCY;
+  const bufferSize = options.bufferSize !== undefined && options.bufferSize >= 0 ? options.bufferSize : DEFAULT_BUFFER_SIZE;
+  return (source) =>
+    new Observable<SendReceipt>((subscriber) => {
+      const run = new SendRun(raw, undefined, concurrency, bufferSize, subscriber);
+      const inners = new Subscription();
+      let active = 1;
+      let index = 0;
+      const done = (): void => {
+        if (--active === 0) run.end();
+      };
+      const upstream = source.subscribe({
+        next: (message) => {
+          let result: ReplyResult;
+          try {
+            result = project(message, index++);
+          } catch (error) {
+            run.fail(error);
+            return;
+          }
+          if (result === null || result === undefined) return;
+          const { address, port } = message.remoteInfo;
+          if (!isObservable(result)) {
+            run.push({ address, port, message: result });
+            return;
+          }
+          active++;
+          let inner: Subscription | undefined;
+          let finished = false;
+          inner = result.subscribe({
+            next: (payload) => run.push({ address, port, message: payload }),
+            error: (error: unknown) => run.fail(error),
+            complete: () => {
+              finished = true;
+              if (inner !== undefined) inners.remove(inner);
+              done();
+            },
+          });
+          if (!finished) inners.add(inner);
+        },
+        error: (error: unknown) => run.fail(error),
+        complete: done,
+      });
+      return () => {
+        run.close();
+        upstream.unsubscribe();
+        inners.unsubscribe();
+      };
+    });
+}
