@@ -118,7 +118,8 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     if (this.closed) return;
     const listeners = this.messageListeners.listeners;
     if (listeners.length === 0) return;
-    const local = this.local!;
+    let local = this.local!;
+    if (local.port === 0) local = this.refreshLocal();
     const result: UDPMessageResult = {
       message: toArrayBuffer(data),
       remoteInfo: remote,
@@ -438,7 +439,17 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     if (this.apply('disconnect', () => this.handle!.disconnect())) {
       this.connectState = 'disconnected';
       this.peer = undefined;
+      // Linux gives up an OS-chosen port on disconnect (udp_disconnect) and picks a new one at
+      // the next send: read it again rather than keep reporting the old one.
+      this.refreshLocal();
     }
+  }
+
+  /** Reads the bound address from the handle again (port 0 while the OS has none). */
+  private refreshLocal(): UDPAddressInfo {
+    const local = this.handle!.address();
+    this.local = local;
+    return local;
   }
 
   // ---- close -------------------------------------------------------------------------------
@@ -460,7 +471,9 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   // ---- queries -----------------------------------------------------------------------------
 
   address(): UDPAddressInfo | undefined {
-    return this.bindState === 'bound' && !this.closed ? { ...this.local! } : undefined;
+    if (this.bindState !== 'bound' || this.closed) return undefined;
+    const local = this.local!.port === 0 ? this.refreshLocal() : this.local!;
+    return { ...local };
   }
 
   remoteAddress(): UDPAddressInfo | undefined {
