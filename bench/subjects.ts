@@ -4,8 +4,8 @@
  * read its size), so the difference between two subjects is the cost of the layer.
  */
 import * as dgram from 'node:dgram';
-import * as lib from '../src';
-import { createUDPSocket } from '../src';
+import { Subject as RxSubject } from 'rxjs';
+import { createUDPSocket, fromUDPSocket, request, sendTo } from '../src';
 
 const LOOPBACK = '127.0.0.1';
 export const PAYLOAD_SIZE = 64;
@@ -277,19 +277,108 @@ export const callbackPinger: PingerSubject = {
   },
 };
 
-// ---- the reactive layer, once it exists ------------------------------------------------------
+// ---- the reactive layer ----------------------------------------------------------------------
 
-/** The reactive exports the bench uses, when `src/index.ts` has them. */
-export const reactive = lib as unknown as Record<string, unknown>;
+/** `fromUDPSocket(createUDPSocket()).message$` with one subscriber. */
+export const messageStreamReceiver: ReceiverSubject = {
+  id: 'message$',
+  label: 'fromUDPSocket message$',
+  async open() {
+    const udp = createUDPSocket('udp4', { recvBufferSize: receiveOptions.recvBufferSize });
+    let n = 0;
+    let bytes = 0;
+    const subscription = fromUDPSocket(udp).message$.subscribe(({ message }) => {
+      n++;
+      bytes += message.byteLength;
+    });
+    const port = udp.bind(0, LOOPBACK);
+    return {
+      port,
+      received: () => n,
+      bytes: () => bytes,
+      close: () => {
+        subscription.unsubscribe();
+        udp.close();
+      },
+    };
+  },
+};
 
-/** Whether the reactive layer (`fromUDPSocket`) is exported yet. */
-export function hasReactive(): boolean {
-  return typeof reactive['fromUDPSocket'] === 'function';
-}
+/**
+ * A long-lived stream of payloads (a Subject, as a telemetry pipeline has) through
+ * `sendTo(rx, target)`; a batch is done when its receipts are in.
+ */
+export const sendToSender: SenderSubject = {
+  id: 'sendTo',
+  label: 'sendTo operator',
+  async open(port) {
+    const udp = createUDPSocket('udp4');
+    udp.bind(0, LOOPBACK);
+    const rx = fromUDPSocket(udp);
+    const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
+    const source = new RxSubject<Uint8Array>();
+    let receipts = 0;
+    let errors = 0;
+    let waiting: { until: number; resolve: () => void } | undefined;
+    const subscription = source.pipe(sendTo(rx, { address: LOOPBACK, port })).subscribe({
+      next: () => {
+        receipts++;
+        if (waiting !== undefined && receipts >= waiting.until) {
+          const { resolve } = waiting;
+          waiting = undefined;
+          resolve();
+        }
+      },
+      error: () => {
+        errors++;
+        waiting?.resolve();
+      },
+    });
+    return {
+      run: (n) =>
+        new Promise<void>((resolve) => {
+          waiting = { until: receipts + n, resolve };
+          for (let i = 0; i < n; i++) source.next(payload);
+        }),
+      errors: () => errors,
+      close: () => {
+        subscription.unsubscribe();
+        udp.close();
+      },
+    };
+  },
+};
 
-export const receivers = (): ReceiverSubject[] => [rawReceiver, callbackReceiver];
-export const senders = (): SenderSubject[] => [rawSender, callbackSender, callbackSenderWithCompletion];
-export const pingers = (): PingerSubject[] => [rawPinger, callbackPinger];
+/** `request(rx, echo)` on a long-lived stream of payloads: one exchange at a time. */
+export const requestPinger: PingerSubject = {
+  id: 'request',
+  label: 'request() operator',
+  async open(echoPort) {
+    const udp = createUDPSocket('udp4');
+    udp.bind(0, LOOPBACK);
+    const rx = fromUDPSocket(udp);
+    const payload = Buffer.alloc(PAYLOAD_SIZE, 0x63);
+    const source = new RxSubject<Uint8Array>();
+    const replies = source.pipe(request(rx, { address: LOOPBACK, port: echoPort }, { timeout: 5000 }));
+    return {
+      run: (n, out) =>
+        pingLoop(
+          () => source.next(payload),
+          (handler) => {
+            const subscription = replies.subscribe(handler);
+            return () => subscription.unsubscribe();
+          },
+          n,
+          out,
+        ),
+      close: () => udp.close(),
+    };
+  },
+};
+
+export const receivers = (): ReceiverSubject[] => [rawReceiver, messageStreamReceiver, callbackReceiver];
+export const senders = (): SenderSubject[] => [rawSender, sendToSender, callbackSender, callbackSenderWithCompletion];
+export const pingers = (): PingerSubject[] => [rawPinger, requestPinger, callbackPinger];
 
 /** A receiver subject by id (for child processes, which get the id on their command line). */
 export function receiverById(id: string): ReceiverSubject {
