@@ -1,3 +1,4 @@
+import { TestScheduler } from 'rxjs/testing';
 import { createUDPSocket, type UDPSocket, type UDPSocketType } from 'rxjs-udp';
 
 /** The loopback address of a socket type. */
@@ -53,4 +54,53 @@ export class LoopbackSockets {
       ),
     );
   }
+}
+
+/** A TestScheduler asserting with jest's `toEqual`. */
+export function marbles(): TestScheduler {
+  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+}
+
+/** The UTF-8 text of a received datagram. */
+export const textOf = ({ message }: { message: ArrayBuffer }): string => Buffer.from(message).toString();
+
+/**
+ * A socket that records sends and confirms them only when told to: shows backpressure without
+ * any clock. It has the seed's methods (no-ops) plus `sendWithCallback`.
+ */
+export class ManualConfirmSocket {
+  readonly sent: string[] = [];
+  private readonly callbacks: Array<(error: import('rxjs-udp').UDPSocketError | null) => void> = [];
+
+  /** Datagrams handed over and not yet confirmed. */
+  get inFlight(): number {
+    return this.callbacks.length;
+  }
+
+  /** Confirms the oldest pending datagram, with `error` or success. */
+  confirm(error: import('rxjs-udp').UDPSocketError | null = null): void {
+    this.callbacks.shift()!(error);
+  }
+
+  sendWithCallback(option: { message: unknown }, callback: (error: import('rxjs-udp').UDPSocketError | null) => void): void {
+    this.sent.push(String(option.message));
+    this.callbacks.push(callback);
+  }
+
+  bind(): number {
+    return 1;
+  }
+  setTTL(): void {}
+  send(): void {}
+  connect(): void {}
+  write(): void {}
+  close(): void {}
+  onClose(): void {}
+  offClose(): void {}
+  onError(): void {}
+  offError(): void {}
+  onListening(): void {}
+  offListening(): void {}
+  onMessage(): void {}
+  offMessage(): void {}
 }

@@ -1,0 +1,152 @@
+import { Subject, catchError, from, lastValueFrom, map, of, take, toArray } from 'rxjs';
+import { UDPSocketError, fromUDPSocket, sendTo, type SendReceipt, type UDPSocketError as ErrorType } from 'rxjs-udp';
+import { createVirtualNetwork } from 'rxjs-udp/testing';
+import { LoopbackSockets, ManualConfirmSocket, marbles, textOf } from '../../helpers/reactive';
+import { WeChatStandIn } from '../../helpers/wechat-stand-in';
+
+describe('sendTo (marbles over the virtual network)', () => {
+  it('sends each payload to the target in order, a receipt per datagram in the frame of the send, arriving after the latency', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler, latency: 2 });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      const client = net.createUDPSocket();
+      const receipts$ = cold('a-b--c|').pipe(sendTo(client, { address: '127.0.0.1', port }), map((r: SendReceipt) => r.message));
+      expectObservable(receipts$).toBe('a-b--c|');
+      expectObservable(server.message$.pipe(map(textOf)), '^ 20ms !').toBe('--a-b--c');
+    });
+  });
+
+  it('without a target, sends full send options', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const a = fromUDPSocket(net.createUDPSocket());
+      const b = fromUDPSocket(net.createUDPSocket());
+      const portA = a.bind(7);
+      const portB = b.bind(8);
+      const client = net.createUDPSocket();
+      const options = { x: { address: '127.0.0.1', port: portA, message: 'x' }, y: { address: '127.0.0.1', port: portB, message: 'y' } };
+      expectObservable(cold('xy|', options).pipe(sendTo(client), map((r) => `${r.port}`))).toBe('xy|', { x: '7', y: '8' });
+      expectObservable(a.message$.pipe(map(textOf)), '^ 5ms !').toBe('x');
+      expectObservable(b.message$.pipe(map(textOf)), '^ 5ms !').toBe('-y');
+    });
+  });
+
+  it('a failed send errors the stream with the typed error (EMSGSIZE over the MTU) and sends nothing more', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler, mtu: 100 });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      const client = net.createUDPSocket();
+      const values = { a: 'small', b: 'x'.repeat(200), c: 'after' };
+      const codes$ = cold('a-b-c|', values).pipe(
+        sendTo(client, { address: '127.0.0.1', port }),
+        map(() => 'r'),
+        catchError((e: ErrorType) => of(e instanceof UDPSocketError ? e.code : 'untyped')),
+      );
+      expectObservable(codes$).toBe('r-(E|)', { r: 'r', E: 'EMSGSIZE' });
+      expectObservable(server.message$.pipe(map(textOf)), '^ 10ms !').toBe('a', { a: 'small' });
+    });
+  });
+
+  it('unsubscribing stops sending', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      const client = net.createUDPSocket();
+      const receipts$ = cold('a-b-c-d|').pipe(sendTo(client, { address: '127.0.0.1', port }), map((r) => r.message));
+      expectObservable(receipts$, '^--!').toBe('a-b');
+      expectObservable(server.message$.pipe(map(textOf)), '^ 10ms !').toBe('a-b');
+    });
+  });
+});
+
+describe('sendTo backpressure', () => {
+  it('keeps at most `concurrency` datagrams in flight; later values wait and go out in order as slots free up', () => {
+    const socket = new ManualConfirmSocket();
+    const source = new Subject<string>();
+    const receipts: string[] = [];
+    let completed = false;
+    source.pipe(sendTo(socket, { address: '127.0.0.1', port: 9 }, { concurrency: 2 })).subscribe({
+      next: (r) => receipts.push(String(r.message)),
+      complete: () => (completed = true),
+    });
+    for (const v of ['a', 'b', 'c', 'd', 'e']) source.next(v);
+    source.complete();
+    expect(socket.sent).toEqual(['a', 'b']);
+    socket.confirm();
+    expect(receipts).toEqual(['a']);
+    expect(socket.sent).toEqual(['a', 'b', 'c']);
+    expect(socket.inFlight).toBe(2);
+    socket.confirm();
+    socket.confirm();
+    socket.confirm();
+    expect(completed).toBe(false);
+    socket.confirm();
+    expect(receipts).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(completed).toBe(true);
+  });
+
+  it('errors with ENOBUFS when more than `bufferSize` values wait, instead of buffering without bound', () => {
+    const socket = new ManualConfirmSocket();
+    let error: unknown;
+    from(['a', 'b', 'c', 'd'])
+      .pipe(sendTo(socket, { address: '127.0.0.1', port: 9 }, { concurrency: 1, bufferSize: 2 }))
+      .subscribe({ error: (e: unknown) => (error = e) });
+    expect(socket.sent).toEqual(['a']);
+    expect(error).toMatchObject({ code: 'ENOBUFS', operation: 'send' });
+  });
+
+  it('a confirmation error errors the stream with that UDPSocketError and ignores later confirmations', () => {
+    const socket = new ManualConfirmSocket();
+    const events: string[] = [];
+    from(['a', 'b'])
+      .pipe(sendTo(socket, { address: '127.0.0.1', port: 9 }))
+      .subscribe({ next: (r) => events.push(`r:${String(r.message)}`), error: (e: ErrorType) => events.push(`e:${e.code}`) });
+    socket.confirm(new UDPSocketError('ECONNREFUSED', 'send', 'connection refused'));
+    socket.confirm();
+    expect(events).toEqual(['e:ECONNREFUSED']);
+  });
+});
+
+describe('sendTo (real sockets)', () => {
+  const sockets = new LoopbackSockets();
+  afterEach(() => sockets.closeAll());
+
+  it.each(['udp4', 'udp6'] as const)('delivers 100 datagrams over %s loopback with a confirmed receipt each', async (type) => {
+    const server = sockets.bound(type);
+    const client = sockets.bound(type);
+    const inbox = lastValueFrom(fromUDPSocket(server.socket).message$.pipe(map(textOf), take(100), toArray()));
+    const values = Array.from({ length: 100 }, (_, i) => `m${i}`);
+    const receipts = await lastValueFrom(from(values).pipe(sendTo(client.socket, { address: server.address, port: server.port }, { concurrency: 8 }), toArray()));
+    expect(receipts.map((r) => r.message)).toEqual(values);
+    expect(receipts.every((r) => r.confirmed && r.port === server.port)).toBe(true);
+    expect((await inbox).sort()).toEqual([...values].sort());
+  });
+
+  it('errors with ERR_SOCKET_BAD_PORT for a send option with port 0', async () => {
+    const client = sockets.bound();
+    await expect(lastValueFrom(of({ address: '127.0.0.1', port: 0, message: 'x' }).pipe(sendTo(client.socket)))).rejects.toMatchObject({
+      code: 'ERR_SOCKET_BAD_PORT',
+      errCode: 2,
+    });
+  });
+
+  it('on a WeChat socket, emits an unconfirmed receipt right after each synchronous send()', async () => {
+    const server = sockets.bound();
+    const wx = sockets.track(new WeChatStandIn());
+    const inbox = lastValueFrom(fromUDPSocket(server.socket).message$.pipe(map(textOf), take(2), toArray()));
+    const receipts: SendReceipt[] = [];
+    from(['p', 'q']).pipe(sendTo(wx, { address: '127.0.0.1', port: server.port })).subscribe((r) => receipts.push(r));
+    expect(receipts.map((r) => [r.message, r.confirmed])).toEqual([
+      ['p', false],
+      ['q', false],
+    ]);
+    expect((await inbox).sort()).toEqual(['p', 'q']);
+  });
+});
