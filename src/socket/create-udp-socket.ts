@@ -216,7 +216,12 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   }
 
   /** Binds the handle; returns the port when the bind completed synchronously, else 0. */
-  private doBind(operation: UDPOperation, port: number, address: string | undefined): number {
+  private doBind(
+    operation: UDPOperation,
+    port: number,
+    address: string | undefined,
+    callback?: UDPSendCallback,
+  ): number {
     this.bindState = 'binding';
     let sync = true;
     let result = 0;
@@ -225,7 +230,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
         if (this.closed) return;
         if (error !== null) {
           this.bindState = 'unbound';
-          this.report(toUDPSocketError(operation, error));
+          this.fail(toUDPSocketError(operation, error), callback);
           return;
         }
         const bound = this.onBound();
@@ -233,7 +238,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       });
     } catch (error) {
       this.bindState = 'unbound';
-      this.report(toUDPSocketError(operation, error));
+      this.fail(toUDPSocketError(operation, error), callback);
       return 0;
     }
     sync = false;
@@ -249,9 +254,12 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     return local.port;
   }
 
-  /** Binds implicitly (port 0, any address) before send/connect, as WeChat and node do. */
-  private ensureBound(operation: UDPOperation): boolean {
-    if (this.bindState === 'unbound') this.doBind(operation, 0, undefined);
+  /**
+   * Binds implicitly (port 0, any address) before send/connect, as WeChat and node do. A failure
+   * goes to `callback` when there is one (sendWithCallback), else to `onError`.
+   */
+  private ensureBound(operation: UDPOperation, callback?: UDPSendCallback): boolean {
+    if (this.bindState === 'unbound') this.doBind(operation, 0, undefined, callback);
     return this.bindState !== 'unbound';
   }
 
@@ -340,12 +348,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       this.fail(checkBoolean(operation, 'setBroadcast', broadcast)!, callback);
       return;
     }
-    if (!this.ensureBound(operation)) {
-      if (callback !== undefined) {
-        this.fail(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', operation, 'implicit bind failed'), callback);
-      }
-      return;
-    }
+    if (!this.ensureBound(operation, callback)) return;
     const handle = this.handle!;
     try {
       if (broadcast === true) handle.setBroadcast(true);
