@@ -116,7 +116,7 @@ export function runHeartbeatExample(
   return fates;
 }
 
-if (require.main === module) {
+if (process.argv[1]?.endsWith('virtual-network-heartbeat.ts') === true) {
   const fates = runHeartbeatExample();
   console.log(`heartbeats: ${fates.map((fate) => (fate === 'lost' ? 'x' : 'o')).join('')}`);
   console.log('the monitor declared the peer dead after three missed beats, frame by frame as asserted');
