@@ -1,0 +1,47 @@
+import { from, map } from 'rxjs';
+import { UDPSocketError, bytes, decode, encode, fromUDPSocket, json, sendTo, text } from 'rxjs-udp';
+import { createVirtualNetwork } from 'rxjs-udp/testing';
+import { marbles } from '../../helpers/reactive';
+
+describe('encode', () => {
+  it('encode(json) then decode(json) round-trips values over the virtual network', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler, latency: 1 });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      const client = net.createUDPSocket();
+      const values = { a: { id: 1, tags: ['x'] }, b: { id: 2, tags: [] } };
+      cold('a-b|', values).pipe(encode(json<{ id: number; tags: string[] }>()), sendTo(client, { address: '127.0.0.1', port })).subscribe();
+      expectObservable(server.message$.pipe(decode(json<{ id: number; tags: string[] }>())), '^ 10ms !').toBe('-a-b', values);
+    });
+  });
+
+  it('a value the codec cannot write errors the stream with ERR_DATAGRAM_ENCODE', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const values = { a: 1n as unknown, b: 2 };
+      expectObservable(
+        cold('b-a-b|', values).pipe(
+          encode(json<unknown>()),
+          map((p) => String(p)),
+        ),
+      ).toBe('b-#', { b: '2' }, new UDPSocketError('ERR_DATAGRAM_ENCODE', 'send', 'cannot encode json: Do not know how to serialize a BigInt'));
+    });
+  });
+
+  it('json refuses undefined, which JSON.stringify cannot write', () => {
+    let error: unknown;
+    from([undefined]).pipe(encode(json<undefined>())).subscribe({ error: (e: unknown) => (error = e) });
+    expect(error).toMatchObject({ code: 'ERR_DATAGRAM_ENCODE', operation: 'send' });
+  });
+
+  it('text and bytes pass strings and byte arrays through untouched', () => {
+    const out: unknown[] = [];
+    const u8 = new Uint8Array([1]);
+    from(['é']).pipe(encode(text)).subscribe((p) => out.push(p));
+    from([u8]).pipe(encode(bytes)).subscribe((p) => out.push(p));
+    expect(out[0]).toBe('é');
+    expect(out[1]).toBe(u8);
+  });
+});

@@ -1,0 +1,39 @@
+import { firstValueFrom, map } from 'rxjs';
+import { fromPeer, fromUDPSocket } from 'rxjs-udp';
+import { createVirtualNetwork } from 'rxjs-udp/testing';
+import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
+
+describe('fromPeer', () => {
+  it('lets through only the messages of one sender address and port (marbles over the virtual network)', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler, latency: 1 });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      const alice = fromUDPSocket(net.createUDPSocket());
+      const bob = fromUDPSocket(net.createUDPSocket());
+      const alicePort = alice.bind(1001);
+      bob.bind(1002);
+      cold('a-a-a').subscribe(() => alice.send({ address: '127.0.0.1', port, message: 'a' }).subscribe());
+      cold('-b-b-').subscribe(() => bob.send({ address: '127.0.0.1', port, message: 'b' }).subscribe());
+      expectObservable(server.message$.pipe(fromPeer('127.0.0.1', alicePort), map(textOf)), '^ 10ms !').toBe('-a-a-a');
+      expectObservable(server.message$.pipe(fromPeer('127.0.0.1'), map(textOf)), '^ 10ms !').toBe('-ababa');
+      expectObservable(server.message$.pipe(fromPeer('127.0.0.2'), map(textOf)), '^ 10ms !').toBe('');
+    });
+  });
+
+  it('filters real datagrams on ::1 by port', async () => {
+    const sockets = new LoopbackSockets();
+    try {
+      const server = sockets.bound('udp6');
+      const wanted = sockets.bound('udp6');
+      const other = sockets.bound('udp6');
+      const got = firstValueFrom(fromUDPSocket(server.socket).message$.pipe(fromPeer('::1', wanted.port), map(textOf)));
+      other.socket.send({ address: '::1', port: server.port, message: 'other' });
+      wanted.socket.send({ address: '::1', port: server.port, message: 'wanted' });
+      expect(await got).toBe('wanted');
+    } finally {
+      await sockets.closeAll();
+    }
+  });
+});

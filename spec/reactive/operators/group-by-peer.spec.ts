@@ -1,0 +1,51 @@
+import { map, mergeMap, toArray } from 'rxjs';
+import { fromUDPSocket, groupByPeer, peerKey } from 'rxjs-udp';
+import { createVirtualNetwork } from 'rxjs-udp/testing';
+import { marbles, textOf } from '../../helpers/reactive';
+
+describe('groupByPeer', () => {
+  it('opens a sub-stream per sender and completes it after `idle` frames of silence (marbles over the virtual network)', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      const alice = fromUDPSocket(net.createUDPSocket());
+      const bob = fromUDPSocket(net.createUDPSocket());
+      alice.bind(1001);
+      bob.bind(1002);
+      cold('-a-a---------a').subscribe(() => alice.send({ address: '127.0.0.1', port, message: 'a' }).subscribe());
+      cold('--b').subscribe(() => bob.send({ address: '127.0.0.1', port, message: 'b' }).subscribe());
+      // Each session: "<key> <messages>" when it ends. Alice's first session ends 5 frames after
+      // her message at frame 3 (frame 8); Bob's at 2 + 5 = 7; Alice's second at 13 + 5 = 18.
+      const sessions$ = server.message$.pipe(
+        groupByPeer({ idle: 5, scheduler }),
+        mergeMap((session) => session.pipe(map(textOf), toArray(), map((m) => `${session.key} ${m.join('')}`))),
+      );
+      expectObservable(sessions$, '^ 30ms !').toBe('-------bA 9ms a', {
+        b: '127.0.0.1:1002 b',
+        A: '127.0.0.1:1001 aa',
+        a: '127.0.0.1:1001 a',
+      });
+    });
+  });
+
+  it('without idle, sub-streams last as long as the source', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const msg = (port: number, t: string) => ({ message: new TextEncoder().encode(t).buffer as ArrayBuffer, remoteInfo: { address: '::1', family: 'IPv6', port, size: 1 }, localInfo: { address: '::1', family: 'IPv6', port: 7, size: 1 } });
+      const source = cold('a-b-a---|', { a: msg(1, 'a'), b: msg(2, 'b') });
+      expectObservable(
+        source.pipe(
+          groupByPeer(),
+          mergeMap((s) => s.pipe(toArray(), map((m) => `${s.key}=${m.length}`))),
+        ),
+      ).toBe('--------(xy|)', { x: '[::1]:1=2', y: '[::1]:2=1' });
+    });
+  });
+
+  it('peerKey writes IPv6 addresses in brackets', () => {
+    expect(peerKey({ address: '::1', port: 53 })).toBe('[::1]:53');
+    expect(peerKey({ address: '127.0.0.1', port: 53 })).toBe('127.0.0.1:53');
+  });
+});

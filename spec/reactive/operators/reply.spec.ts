@@ -1,0 +1,104 @@
+import { EMPTY, firstValueFrom, map, of, take, toArray, lastValueFrom } from 'rxjs';
+import { fromUDPSocket, reply, request, type UDPMessageResult } from 'rxjs-udp';
+import { createVirtualNetwork } from 'rxjs-udp/testing';
+import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
+import { WeChatStandIn } from '../../helpers/wechat-stand-in';
+
+describe('reply (marbles over the virtual network)', () => {
+  it('sends project(message) back to each sender: a round trip with latency 2 takes 4 frames', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler, latency: 2 });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      const receipts$ = server.message$.pipe(reply(server, (m) => textOf(m).toUpperCase()), map((r) => String(r.message)));
+      const alice = fromUDPSocket(net.createUDPSocket());
+      const bob = fromUDPSocket(net.createUDPSocket());
+      cold('a---').subscribe(() => alice.send({ address: '127.0.0.1', port, message: 'hi' }).subscribe());
+      cold('--b-').subscribe(() => bob.send({ address: '127.0.0.1', port, message: 'yo' }).subscribe());
+      expectObservable(receipts$, '^ 10ms !').toBe('--a-b', { a: 'HI', b: 'YO' });
+      expectObservable(alice.message$.pipe(map(textOf)), '^ 10ms !').toBe('----a', { a: 'HI' });
+      expectObservable(bob.message$.pipe(map(textOf)), '^ 10ms !').toBe('------b', { b: 'YO' });
+    });
+  });
+
+  it('an Observable of payloads sends each as it comes; nothing (undefined) sends nothing', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      server.message$
+        .pipe(reply(server, (m) => (textOf(m) === 'count' ? cold('1-2-3|') : textOf(m) === 'empty' ? EMPTY : undefined)))
+        .subscribe();
+      const client = fromUDPSocket(net.createUDPSocket());
+      cold('c-------e-s').subscribe((v) =>
+        client.send({ address: '127.0.0.1', port, message: v === 'c' ? 'count' : v === 'e' ? 'empty' : 'silence' }).subscribe(),
+      );
+      expectObservable(client.message$.pipe(map(textOf)), '^ 20ms !').toBe('1-2-3');
+    });
+  });
+
+  it('completes when the source completed and every reply was sent', () => {
+    const scheduler = marbles();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      const client = fromUDPSocket(net.createUDPSocket());
+      scheduler.schedule(() => client.send({ address: '127.0.0.1', port, message: 'x' }).subscribe(), 1);
+      expectObservable(server.message$.pipe(take(1), reply(server, (m) => m.message), map(() => 'r'))).toBe('-(r|)');
+    });
+  });
+
+  it('an exception of project errors the stream', () => {
+    const scheduler = marbles();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      const client = fromUDPSocket(net.createUDPSocket());
+      scheduler.schedule(() => client.send({ address: '127.0.0.1', port, message: 'x' }).subscribe(), 1);
+      const boom = new Error('boom');
+      expectObservable(
+        server.message$.pipe(
+          reply(server, () => {
+            throw boom;
+          }),
+        ),
+      ).toBe('-#', undefined, boom);
+    });
+  });
+});
+
+describe('reply (real loopback)', () => {
+  const sockets = new LoopbackSockets();
+  afterEach(() => sockets.closeAll());
+
+  it.each(['udp4', 'udp6'] as const)('echoes datagrams back to their %s senders', async (type) => {
+    const server = sockets.bound(type);
+    const rx = fromUDPSocket(server.socket);
+    rx.message$.pipe(reply(rx, ({ message }) => message)).subscribe();
+    const client = sockets.bound(type).socket;
+    const match = (r: UDPMessageResult, req: string): boolean => textOf(r) === req;
+    const answers = await lastValueFrom(
+      of('one', 'two').pipe(
+        request(client, { address: server.address, port: server.port }, { timeout: 1000, retries: 2, match }),
+        map(textOf),
+        toArray(),
+      ),
+    );
+    expect(answers.sort()).toEqual(['one', 'two']);
+  });
+
+  it('works on a WeChat socket (replies through its plain send)', async () => {
+    const wx = sockets.track(new WeChatStandIn());
+    const rx = fromUDPSocket(wx);
+    const port = rx.bind();
+    rx.message$.pipe(reply(rx, (m) => `re:${textOf(m)}`)).subscribe();
+    const client = sockets.bound().socket;
+    const answer = firstValueFrom(fromUDPSocket(client).message$.pipe(map(textOf)));
+    client.send({ address: '127.0.0.1', port, message: 'wx' });
+    expect(await answer).toBe('re:wx');
+  });
+});
