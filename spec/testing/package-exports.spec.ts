@@ -16,7 +16,7 @@ function installBuild(): string {
   fs.copyFileSync(path.join(root, 'package.json'), path.join(pkg, 'package.json'));
   fs.symlinkSync(path.join(root, 'node_modules', 'rxjs'), path.join(project, 'node_modules', 'rxjs'), 'dir');
   // Errors in files under development elsewhere must not hide ours: tsc emits anyway.
-  spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(pkg, 'dist')], {
+  spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(pkg, 'dist')], {
     encoding: 'utf8',
   });
   return project;
