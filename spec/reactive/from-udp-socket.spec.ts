@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
+import { asyncScheduler, firstValueFrom, lastValueFrom, map, take, toArray } from 'rxjs';
 import {
   UDPSocketError,
   fromUDPSocket,
@@ -6,7 +6,8 @@ import {
   type UDPMessageResult,
   type UDPSocketType,
 } from 'rxjs-udp';
-import { LoopbackSockets, loopbackOf } from '../helpers/reactive';
+import { createVirtualNetwork } from 'rxjs-udp/testing';
+import { LoopbackSockets, loopbackOf, marbles, textOf } from '../helpers/reactive';
 import { WeChatStandIn } from '../helpers/wechat-stand-in';
 
 const sockets = new LoopbackSockets();
@@ -204,5 +205,62 @@ describe('fromUDPSocket', () => {
     const message: Promise<UDPMessageResult> = firstValueFrom(rx.message$);
     sockets.bound().socket.send({ address: '127.0.0.1', port, message: 'wx' });
     expect(Buffer.from((await message).message).toString()).toBe('wx');
+  });
+});
+
+describe('fromUDPSocket (marbles over the virtual network)', () => {
+  it('message$ emits each datagram latency frames after its send and completes in the frame of the close', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler, latency: 3 });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      const client = fromUDPSocket(net.createUDPSocket());
+      cold('a-b').subscribe((message) => client.send({ address: '127.0.0.1', port, message }).subscribe());
+      scheduler.schedule(() => server.close(), 8);
+      expectObservable(server.message$.pipe(map(textOf))).toBe('---a-b--|');
+      expectObservable(server.close$.pipe(map((c) => c.errMsg))).toBe('8ms (c|)', { c: 'close:ok' });
+    });
+  });
+
+  it('state$ and listening$ follow bind, connect and close frame by frame', () => {
+    const scheduler = marbles();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const peer = net.createUDPSocket();
+      const peerPort = peer.bind(9);
+      const rx = fromUDPSocket(net.createUDPSocket());
+      scheduler.schedule(() => rx.bind(0, '127.0.0.1'), 2);
+      scheduler.schedule(() => rx.connect({ address: '127.0.0.1', port: peerPort }), 4);
+      scheduler.schedule(() => rx.close(), 6);
+      expectObservable(rx.state$).toBe('u-l-c-(x|)', { u: 'unbound', l: 'listening', c: 'connected', x: 'closed' });
+      expectObservable(rx.listening$.pipe(map((l) => l.address))).toBe('--a---|', { a: '127.0.0.1' });
+      expectObservable(rx.state$, '-----^').toBe('-----c(x|)', { c: 'connected', x: 'closed' });
+    });
+  });
+
+  it('error$ emits in the frame of the failed call and goes on; it does not complete on close', () => {
+    const scheduler = marbles();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const rx = fromUDPSocket(net.createUDPSocket());
+      scheduler.schedule(() => rx.socket.send({ address: '127.0.0.1', port: 0, message: 'x' }), 1);
+      scheduler.schedule(() => rx.close(), 3);
+      scheduler.schedule(() => rx.socket.send({ address: '127.0.0.1', port: 9, message: 'x' }), 5);
+      expectObservable(rx.error$.pipe(map((e) => e.code)), '^ 10ms !').toBe('-p---n', {
+        p: 'ERR_SOCKET_BAD_PORT',
+        n: 'ERR_SOCKET_DGRAM_NOT_RUNNING',
+      });
+    });
+  });
+
+  it('takes the scheduler for operator timers from the socket (the virtual network), else asyncScheduler, unless one is given', () => {
+    const scheduler = marbles();
+    scheduler.run(() => {
+      const net = createVirtualNetwork({ scheduler });
+      expect(fromUDPSocket(net.createUDPSocket()).scheduler).toBe(net.scheduler);
+      expect(fromUDPSocket(sockets.track(new WeChatStandIn())).scheduler).toBe(asyncScheduler);
+      expect(fromUDPSocket(sockets.track(new WeChatStandIn()), { scheduler }).scheduler).toBe(scheduler);
+    });
   });
 });
