@@ -69,7 +69,10 @@ export interface VirtualNetworkOptions extends VirtualNetworkConfig {
  */
 export type DatagramFate = 'delivered' | 'duplicated' | 'lost' | 'partitioned' | 'refused' | 'too-big' | 'unreachable';
 
-/** One datagram on {@link VirtualNetwork.traffic$}. */
+/**
+ * One datagram on {@link VirtualNetwork.traffic$}, emitted once its fate is known: when it is
+ * sent for `'lost'`, `'partitioned'`, `'too-big'` and `'unreachable'`, when it arrives otherwise.
+ */
 export interface DatagramTrace {
   /** Sequence number of the datagram on this network, from 1. */
   id: number;
@@ -93,12 +96,19 @@ export interface DatagramTrace {
 export interface TrafficStats {
   /** Datagrams handed to the network (every fate below, summed). */
   sent: number;
+  /** Received by at least one socket. */
   delivered: number;
+  /** Received twice (counted once here, not in `delivered`). */
   duplicated: number;
+  /** Dropped by the `loss` probability. */
   lost: number;
+  /** Dropped by a partition. */
   partitioned: number;
+  /** Arrived where no socket accepted it. */
   refused: number;
+  /** Refused at send with `EMSGSIZE`. */
   tooBig: number;
+  /** Sent to an address no host owns. */
   unreachable: number;
 }
 
@@ -127,7 +137,16 @@ export interface VirtualSocketOptions extends Omit<UDPSocketOptions, 'driver'> {
   host?: VirtualHostRef;
 }
 
-/** An in-memory UDP network on an RxJS scheduler. Created by {@link createVirtualNetwork}. */
+/**
+ * An in-memory UDP network on an RxJS scheduler. Created by {@link createVirtualNetwork}.
+ *
+ * @example
+ * const net = createVirtualNetwork({ scheduler: testScheduler, latency: 5, loss: 0.1, seed: 7 });
+ * const server = net.createUDPSocket('udp4', { host: '10.0.0.1' });
+ * const client = net.createUDPSocket('udp4', { host: '10.0.0.2' });
+ * net.partition('10.0.0.1', '10.0.0.2');
+ * net.traffic$.subscribe(({ fate }) => console.log(fate)); // 'partitioned', ...
+ */
 export interface VirtualNetwork {
   /** The scheduler every delivery and event runs on. */
   readonly scheduler: SchedulerLike;
@@ -146,23 +165,34 @@ export interface VirtualNetwork {
    * @param type - `'udp4'` (default) or `'udp6'`.
    * @param options - socket options and the `host`.
    * @returns an unbound socket.
+   * @throws UDPSocketError `ERR_SOCKET_BAD_TYPE` for an unknown type, `ERR_INVALID_ADDRESS` for a bad host.
+   * @example
+   * const server = net.createUDPSocket('udp4', { host: '10.0.0.1' }); // creates host 10.0.0.1
    */
   createUDPSocket(type?: UDPSocketType, options?: VirtualSocketOptions): UDPSocket;
   /**
    * Returns the host owning `addresses[0]`, creating it if needed, and gives it the other addresses.
    * @param addresses - unicast IP literals (not loopback, multicast, broadcast or wildcard).
    * @returns the host.
+   * @throws UDPSocketError `ERR_INVALID_ADDRESS` for a bad address, `EADDRINUSE` for an address of another host.
+   * @example
+   * const router = net.addHost('10.0.0.1', 'fd00::1');
    */
   addHost(...addresses: string[]): VirtualHost;
   /**
    * Finds a host by one of its addresses (a loopback address or `'localhost'`: the default host).
    * @param address - an address, or a host.
    * @returns the host, or `undefined` when no host owns the address.
+   * @example
+   * net.host('127.0.0.1') === net.localhost; // true
    */
   host(address: VirtualHostRef): VirtualHost | undefined;
   /**
    * Changes options from now on; datagrams already in flight keep their fate and arrival frame.
    * @param config - the options to change.
+   * @throws RangeError (`code` `ERR_OUT_OF_RANGE`) for a value out of range; nothing changes then.
+   * @example
+   * testScheduler.schedule(() => net.configure({ loss: 1 }), 50); // a black hole from frame 50 on
    */
   configure(config: VirtualNetworkConfig): void;
   /**
@@ -170,14 +200,23 @@ export interface VirtualNetwork {
    * dropped (fate `'partitioned'`). Datagrams already in flight still arrive.
    * @param a - a host or one of its addresses.
    * @param b - another host or one of its addresses.
+   * @example
+   * net.partition('10.0.0.1', '10.0.0.2');
    */
   partition(a: VirtualHostRef, b: VirtualHostRef): void;
   /**
-   * Restores the link between `a` and `b`, or every link when called without arguments.
+   * Restores the link between `a` and `b`, every link of `a` when `b` is omitted, or every link
+   * when called without arguments.
    * @param a - a host or one of its addresses.
    * @param b - another host or one of its addresses.
+   * @example
+   * net.heal();
    */
   heal(a?: VirtualHostRef, b?: VirtualHostRef): void;
-  /** Resets {@link VirtualNetwork.stats} to zero. */
+  /**
+   * Resets {@link VirtualNetwork.stats} to zero.
+   * @example
+   * net.resetStats();
+   */
   resetStats(): void;
 }

@@ -10,9 +10,11 @@ import { ANY4, ANY6, LOOPBACK4, LOOPBACK6, canonicalIp, isLoopback, isMulticast 
 import { osError } from './os-error';
 import type { Host, Network, Route } from './virtual-network';
 
-/** Handle states. */
+/** Handle state: opened, not bound yet. */
 export const UNBOUND = 0;
+/** Handle state: bound to a port of its host (registered for delivery). */
 export const BOUND = 1;
+/** Handle state: closed; nothing reaches its sink any more. */
 export const CLOSED = 2;
 
 /** A multicast membership of a handle. */
