@@ -8,7 +8,7 @@
  *
  * Options:
  *   --quick           short run (< 1 min) for CI: same code paths, no assertions
- *   --only=a,b        stages to run: receive, send, rtt, memory, virtual
+ *   --only=a,b        stages to run: layer, receive, send, rtt, memory, virtual
  *   --rcvbuf=<bytes>  SO_RCVBUF of the receivers (default 4 MiB, capped by net.core.rmem_max)
  *   --out=<file>      JSON output (default bench/results/latest.json; quick: quick.json)
  *   --svg=<file>      chart output (default docs/bench.svg; not written by --quick)
@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BenchContext } from './context';
+import { benchLayer } from './layer';
 import { benchMemory } from './memory';
 import { Peer } from './peer-client';
 import { Progress } from './progress';
@@ -30,7 +31,7 @@ import { benchRtt } from './rtt';
 import { benchSend } from './send';
 import { pingers, receiveOptions, receivers, senders } from './subjects';
 
-const STAGES = ['receive', 'send', 'rtt', 'memory', 'virtual'] as const;
+const STAGES = ['layer', 'receive', 'send', 'rtt', 'memory', 'virtual'] as const;
 type Stage = (typeof STAGES)[number];
 
 interface Options {
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   let index = 1;
   try {
+    if (options.only.has('layer')) results.layer = await benchLayer(ctx, index++);
     if (options.only.has('receive')) {
       results.receive = await benchReceive(ctx, receivers(), index, stageCount);
       index += 2;

@@ -2,6 +2,7 @@
  * The end of a run: the table of ratios against the targets of DESIGN.md §4 (stdout), and the
  * SVG bar chart of the rates (`docs/bench.svg`), hand-written, no dependency.
  */
+import type { LayerResult } from './layer';
 import type { MemoryResult } from './memory';
 import type { ReceiveResult } from './receive';
 import type { RttResult } from './rtt';
@@ -16,6 +17,7 @@ export interface VirtualResult {
 }
 
 export interface BenchResults {
+  layer?: LayerResult;
   receive?: ReceiveResult;
   send?: SendResult;
   rtt?: RttResult;
@@ -57,7 +59,36 @@ const fmtRange = (f: { min: number; max: number }, unit: (x: number) => string):
 /** Rows of the table, targets first. Subjects the code does not have yet appear as `pending`. */
 export function buildRows(results: BenchResults): Row[] {
   const rows: Row[] = [];
-  const { receive, send, rtt, memory, virtual } = results;
+  const { layer, receive, send, rtt, memory, virtual } = results;
+
+  if (layer !== undefined) {
+    const base = layer.receive['raw']!;
+    // The CPU cost of one real datagram through a raw handler, when the receive stage ran.
+    const rawUs = receive?.subjects['raw']?.cpuUsAtCommonRate.median;
+    for (const id of ['message$', 'onMessage']) {
+      const s = layer.receive[id];
+      if (s === undefined) continue;
+      const projected = rawUs !== undefined && Number.isFinite(rawUs) ? (rawUs * 1000) / (rawUs * 1000 + s.overheadNs) : undefined;
+      rows.push({
+        figure: 'receive path, in process',
+        subject: s.label,
+        value: `${s.ns.median.toFixed(0)} ns/datagram (+${s.overheadNs.toFixed(0)} ns)`,
+        baseline: `${base.ns.median.toFixed(0)} ns`,
+        ...(projected !== undefined ? { ratio: projected } : {}),
+        target: projected !== undefined ? '(projected receive ratio)' : '',
+      });
+    }
+    const send = layer.send['send'];
+    if (send !== undefined) {
+      rows.push({
+        figure: 'send path, in process',
+        subject: send.label,
+        value: `${send.ns.median.toFixed(0)} ns/call (+${send.overheadNs.toFixed(0)} ns)`,
+        baseline: `${layer.send['driver']!.ns.median.toFixed(0)} ns (driver stub)`,
+        target: '',
+      });
+    }
+  }
 
   if (receive !== undefined) {
     const base = receive.subjects['raw']!;
