@@ -1039,6 +1039,11 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
     describe('bad input: exactly one onError, never a throw, the socket stays usable', () => {
       const msg = 'payload';
       const buf = (): ArrayBuffer => new Uint8Array([1, 2, 3, 4]).buffer;
+      const detached = (): ArrayBuffer => {
+        const buffer = new ArrayBuffer(4);
+        structuredClone(buffer, { transfer: [buffer] });
+        return buffer;
+      };
       const rows: BadCall[] = [
         // bind
         ...([
@@ -1135,6 +1140,27 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
           })),
         ),
         { name: 'send of a view with offset past the end', state: 'bound', call: (s, port) => s.send!({ address: ip.ipv4, port, message: new Uint8Array(4), offset: 5 }), op: 'send', code: 'ERR_OUT_OF_RANGE', errCode: -1 },
+        {
+          name: 'send of a detached (transferred) ArrayBuffer',
+          state: 'bound',
+          call: (s, port) => s.send!({ address: ip.ipv4, port, message: detached() }),
+          op: 'send',
+          code: 'ERR_INVALID_ARG_TYPE',
+          errCode: -1,
+        },
+        {
+          name: 'write of a view of a detached ArrayBuffer',
+          state: 'bound',
+          call: (s, port) => {
+            const buffer = new ArrayBuffer(8);
+            const view = new Uint16Array(buffer, 2, 2);
+            structuredClone(buffer, { transfer: [buffer] });
+            s.write!({ address: ip.ipv4, port, message: view });
+          },
+          op: 'write',
+          code: 'ERR_INVALID_ARG_TYPE',
+          errCode: -1,
+        },
         { name: 'send with setBroadcast "yes"', state: 'bound', call: (s, port) => s.send!({ address: ip.ipv4, port, message: msg, setBroadcast: 'yes' }), op: 'send', code: 'ERR_INVALID_ARG_TYPE', errCode: -1 },
         {
           name: 'send of a datagram one byte over the size limit',

@@ -100,10 +100,16 @@ export function toBytes(
     return Buffer.from(message, 'utf8');
   } else if (message instanceof Uint8Array) {
     bytes = message;
-  } else if (message instanceof ArrayBuffer) {
-    bytes = new Uint8Array(message);
-  } else if (ArrayBuffer.isView(message)) {
-    bytes = new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+  } else if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) {
+    try {
+      bytes =
+        message instanceof ArrayBuffer
+          ? new Uint8Array(message)
+          : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
+    } catch {
+      // A detached (transferred) ArrayBuffer cannot be viewed.
+      return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, 'message is a detached ArrayBuffer');
+    }
   } else {
     return new UDPSocketError(
       'ERR_INVALID_ARG_TYPE',
