@@ -1,0 +1,23 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+
+describe('docs/testing.md', () => {
+  it('shows docs-example.spec.ts verbatim, so the documented marble test is one that runs', () => {
+    const doc = fs.readFileSync(path.join(root, 'docs', 'testing.md'), 'utf8');
+    const spec = fs.readFileSync(path.join(__dirname, 'docs-example.spec.ts'), 'utf8').trimEnd();
+    expect(doc).toContain(`\`\`\`ts\n${spec}\n\`\`\``);
+  });
+
+  it('has a heading for every option of createVirtualNetwork and every member of the network', () => {
+    const doc = fs.readFileSync(path.join(root, 'docs', 'testing.md'), 'utf8');
+    const headings = [...doc.matchAll(/^#### `([^`(]+)/gm)].map(([, name]) => name!.trim());
+    for (const option of ['scheduler', 'latency', 'jitter', 'loss', 'duplicate', 'mtu', 'seed']) {
+      expect(headings).toContain(`options.${option}`);
+    }
+    for (const member of ['createUDPSocket', 'driver', 'localhost', 'addHost', 'host', 'configure', 'config', 'partition', 'heal', 'traffic$', 'stats']) {
+      expect(headings).toContain(`net.${member}`);
+    }
+  });
+});
