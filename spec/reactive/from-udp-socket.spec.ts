@@ -148,6 +148,14 @@ describe('fromUDPSocket', () => {
     expect(seen).toEqual(['unbound', 'listening', 'connected', 'closed']);
   });
 
+  it('address() gives the bound address of a socket that can tell, and undefined for a WeChat socket', () => {
+    const { socket, port } = sockets.bound();
+    expect(fromUDPSocket(socket).address()).toEqual({ address: '127.0.0.1', family: 'IPv4', port });
+    const wx = fromUDPSocket(sockets.track(new WeChatStandIn()));
+    wx.bind();
+    expect(wx.address()).toBeUndefined();
+  });
+
   it('state$ of a socket bound before wrapping starts at listening', async () => {
     const rx = fromUDPSocket(sockets.bound().socket);
     expect(await firstValueFrom(rx.state$)).toBe('listening');

@@ -1,6 +1,7 @@
 import { Observable, asyncScheduler, type SchedulerLike, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { UDPSocketError } from '../errors';
 import type {
+  UDPAddressInfo,
   UDPCloseResult,
   UDPConnectOption,
   UDPErrorResult,
@@ -248,6 +249,17 @@ class RxUDPSocketImpl implements RxUDPSocket {
     this.current = state;
     this.states.next(state);
     if (state === 'closed') this.states.complete();
+  }
+
+  address(): UDPAddressInfo | undefined {
+    const socket = this.socket as QueryableSocket;
+    if (typeof socket.address !== 'function') return undefined;
+    try {
+      const info = socket.address() as UDPAddressInfo | undefined;
+      return info !== null && typeof info === 'object' && typeof info.port === 'number' ? info : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   bind(port?: number, address?: string): number {

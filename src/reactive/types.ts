@@ -1,6 +1,7 @@
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { UDPSocketError } from '../errors';
 import type {
+  UDPAddressInfo,
   UDPCloseResult,
   UDPConnectOption,
   UDPListeningResult,
@@ -101,6 +102,12 @@ export interface RxUDPSocket {
   readonly state$: Observable<RxUDPSocketState>;
   /** The current state (what `state$` would replay now). */
   readonly state: RxUDPSocketState;
+  /**
+   * The bound address, when the socket can tell (the sockets of `createUDPSocket` and of the
+   * virtual network have `address()`); `undefined` while unbound or closed, and always on a
+   * WeChat / Taro socket, which cannot tell.
+   */
+  address(): UDPAddressInfo | undefined;
   /**
    * Binds the socket (see the socket's `bind`): returns the bound port, or 0 on failure (the
    * error goes to `error$`). The address is passed on only to sockets that take one.

@@ -1,0 +1,62 @@
+/**
+ * The reactive face of `npm start`: an echo exchange over loopback with the RxJS layer.
+ * `examples/demo.ts` calls {@link reactiveDemo}.
+ */
+import { concatMap, from, lastValueFrom, of, switchMap, tap } from 'rxjs';
+import { createUDPSocket, decode, fromUDPSocket, openUDPSocket, reply, request, text } from '../src';
+
+/**
+ * Opens an echo server with `openUDPSocket` + `reply`, sends three lines from a client with
+ * `request` (timeout 500 ms, 2 retries), prints what was sent and received, and closes both.
+ *
+ * @param log - where to print.
+ * @returns when the exchange is over and both sockets are closed.
+ */
+export async function reactiveDemo(log: (line: string) => void = console.log): Promise<void> {
+  const client = fromUDPSocket(createUDPSocket('udp4'));
+  let port = 0;
+  let ready!: () => void;
+  const listening = new Promise<void>((resolve) => (ready = resolve));
+  const server = openUDPSocket({ address: '127.0.0.1' })
+    .pipe(
+      tap((rx) => {
+        port = rx.address()!.port;
+        log(`  server listening on 127.0.0.1:${port} (openUDPSocket)`);
+        ready();
+      }),
+      switchMap((rx) =>
+        rx.message$.pipe(
+          tap(({ message, remoteInfo }) => log(`  server <- ${remoteInfo.address}:${remoteInfo.port} "${Buffer.from(message).toString()}"`)),
+          reply(rx, ({ message }) => message),
+        ),
+      ),
+    )
+    .subscribe();
+  try {
+    await listening;
+    await lastValueFrom(
+      from(['hello, rxjs', '你好', 'bye']).pipe(
+        concatMap((line) => {
+          log(`  client -> "${line}"`);
+          return of(line).pipe(
+            request(client, { address: '127.0.0.1', port }, { timeout: 500, retries: 2 }),
+            decode(text),
+            tap((echo) => log(`  client <- "${echo}" (request)`)),
+          );
+        }),
+      ),
+      { defaultValue: undefined },
+    );
+  } finally {
+    client.close();
+    server.unsubscribe();
+    log('  client and server closed');
+  }
+}
+
+if (process.argv[1]?.endsWith('reactive-demo.ts') === true) {
+  reactiveDemo().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
