@@ -1,8 +1,9 @@
 /**
  * `npm start`: an echo exchange over real loopback sockets, first with the WeChat / Taro
- * callback API, then with the reactive layer when it is present.
+ * callback API, then with the reactive layer.
  */
 import { createUDPSocket, type UDPSocket } from '../src';
+import { reactiveDemo } from './reactive-demo';
 
 function callbackDemo(): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -53,6 +54,9 @@ function callbackDemo(): Promise<void> {
 async function main(): Promise<void> {
   console.log('rxjs-udp demo\n\n1. Callback API (WeChat / Taro UDPSocket on node:dgram)');
   await callbackDemo();
+  console.log('\n2. Reactive layer (fromUDPSocket, openUDPSocket, reply, request)');
+  await reactiveDemo();
+  console.log('\ndone');
 }
 
 main().catch((error: unknown) => {
