@@ -159,6 +159,20 @@ describe('virtual network: hosts and addresses', () => {
     expect(got.map((list) => list.length)).toEqual([1, 1, 0]);
   });
 
+  it('255.255.255.255 reaches the wildcard sockets of every host with an IPv4 address, not the loopback-only default host', () => {
+    const got = onNetwork((net, at) => {
+      const listeners = [undefined, '10.0.0.1', '10.0.5.2'].map((host) => {
+        const socket = net.createUDPSocket('udp4', host === undefined ? {} : { host });
+        socket.bind(6000);
+        return received(socket);
+      });
+      const sender = net.createUDPSocket('udp4', { host: '10.0.0.1' });
+      at(1, () => sender.send({ address: '255.255.255.255', port: 6000, message: 'all', setBroadcast: true }));
+      return listeners;
+    });
+    expect(got.map((list) => list.length)).toEqual([0, 1, 1]);
+  });
+
   it('a multicast datagram reaches members on other hosts; IP_MULTICAST_LOOP off keeps it off the own host', () => {
     const got = onNetwork((net, at) => {
       const members = ['10.0.0.1', '10.0.0.2'].map((host) => {

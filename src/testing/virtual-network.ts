@@ -747,12 +747,16 @@ export class Network implements VirtualNetwork {
         });
       }
     };
+    // Only hosts with an address of the family have a network interface to send or receive on.
+    const v6 = sender.v6;
+    const networked = origin.firstAddress(v6) !== undefined;
     switch (route.kind) {
       case BROADCAST_LOCAL:
         visit(origin, true);
         break;
       case BROADCAST_ALL:
-        for (const host of this.hosts) visit(host, host === origin);
+        visit(origin, !networked);
+        if (networked) for (const host of this.hosts) if (host !== origin && host.firstAddress(v6) !== undefined) visit(host, false);
         break;
       case BROADCAST_SUBNET:
         for (const host of route.hosts!) visit(host, false);
@@ -762,7 +766,9 @@ export class Network implements VirtualNetwork {
           visit(origin, true);
         } else {
           if (sender.multicastLoopback) visit(origin, false);
-          if (sender.multicastTTL > 0) for (const host of this.hosts) if (host !== origin) visit(host, false);
+          if (sender.multicastTTL > 0) {
+            for (const host of this.hosts) if (host !== origin && host.firstAddress(v6) !== undefined) visit(host, false);
+          }
         }
         break;
     }
