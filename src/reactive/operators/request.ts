@@ -48,7 +48,9 @@ function peerOf(target: UDPTarget): string {
  * reply after `timeout` ms the datagram is sent again, `retries` times; after the last wait the
  * request errors with a {@link TimeoutError} (code `ETIMEDOUT`) — exactly `(retries + 1) × timeout`
  * after the request with the default backoff. Requests run concurrently (up to `concurrency`),
- * each reply going to the request whose `match` accepts it; replies are emitted as they arrive.
+ * each reply going to every pending request whose `match` accepts it; replies are emitted as
+ * they arrive. The default `match` accepts any datagram from `target`: give one that checks an
+ * id when several requests to one peer may be pending at once (or set `concurrency: 1`).
  * Unsubscribing cancels every pending exchange: its timer and its listener are removed.
  *
  * Errors: `ETIMEDOUT` ({@link TimeoutError}); the `UDPSocketError` of a failed send (on a socket

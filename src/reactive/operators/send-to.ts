@@ -27,9 +27,6 @@ function positive(value: number | undefined, fallback: number): number {
   return value !== undefined && value >= 1 ? Math.floor(value) : fallback;
 }
 
-export function sendTo(socket: SocketInput, target: UDPTarget, options?: SendToOptions): OperatorFunction<UDPMessage, SendReceipt>;
-export function sendTo(socket: SocketInput, options?: SendToOptions): OperatorFunction<UDPSendOption, SendReceipt>;
-export function sendTo(socket: SocketInput, target: undefined, options?: SendToOptions): OperatorFunction<UDPSendOption, SendReceipt>;
 /**
  * Sends each value as a datagram, in order, and emits a {@link SendReceipt} per datagram.
  *
@@ -56,6 +53,11 @@ export function sendTo(socket: SocketInput, target: undefined, options?: SendToO
  *   sendTo(rx, { address: '127.0.0.1', port: 9125 }),
  * ).subscribe({ error: (e) => console.error(e.code) });
  */
+export function sendTo(socket: SocketInput, target: UDPTarget, options?: SendToOptions): OperatorFunction<UDPMessage, SendReceipt>;
+/** `sendTo` without a target: each value is a full send option (`{ address, port, message, ... }`). */
+export function sendTo(socket: SocketInput, options?: SendToOptions): OperatorFunction<UDPSendOption, SendReceipt>;
+/** `sendTo(socket, undefined, options)`: as without a target. */
+export function sendTo(socket: SocketInput, target: undefined, options?: SendToOptions): OperatorFunction<UDPSendOption, SendReceipt>;
 export function sendTo(
   socket: SocketInput,
   targetOrOptions?: UDPTarget | SendToOptions,
