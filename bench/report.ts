@@ -7,13 +7,14 @@ import type { MemoryResult } from './memory';
 import type { ReceiveResult } from './receive';
 import type { RttResult } from './rtt';
 import type { SendResult } from './send';
+import type { VirtualBenchResult } from './virtual-network';
 
 export interface VirtualResult {
   available: boolean;
   /** Simulated datagrams per second (no faults). */
   datagramsPerSecond?: number;
-  /** What `benchVirtualNetwork` returned, as is. */
-  raw?: unknown;
+  /** What `benchVirtualNetwork` returned. */
+  raw?: VirtualBenchResult;
 }
 
 export interface BenchResults {
@@ -286,7 +287,7 @@ function groups(results: BenchResults): Group[] {
         : 'Receive, 64 B: highest lossless rate, datagrams/s',
       bars: Object.values(receive.subjects).map((s) => {
         const value = byCpu ? s.cpuCapacity.median : s.lossless.median;
-        return { label: s.label, value, text: `${fmtRate(value)}  ${(value / baseValue).toFixed(2)}×`, baseline: s.baseline };
+        return { label: s.label, value, text: `${fmtRate(value)}  ${s.ratio.toFixed(2)}×`, baseline: s.baseline };
       }),
       targetAt: baseValue * TARGETS.receiveRatio,
       targetLabel: `${TARGETS.receiveRatio}× raw`,
