@@ -41,6 +41,16 @@ interface PendingSettings {
   memberships: Array<[op: 'add' | 'drop', source: string | undefined, group: string, iface: string | undefined]>;
 }
 
+/** A datagram `send`/`write` accepted for the connected peer. */
+interface HeldDatagram {
+  operation: 'send' | 'write';
+  bytes: Uint8Array;
+  address: string;
+  port: number;
+  callback: UDPSendCallback | undefined;
+  done: ((error: Error | null) => void) | undefined;
+}
+
 interface EventTask {
   socket: UDPSocketImpl;
   kind: 'listening' | 'close' | 'error';
@@ -91,6 +101,8 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   private pending: PendingSettings = { memberships: [] };
   /** The last address that passed validation: repeated sends to one peer skip the check. */
   private lastGoodAddress: unknown = NO_ADDRESS;
+  /** Datagrams sent while connect() resolves its peer's hostname. */
+  private held: HeldDatagram[] = [];
 
   constructor(
     readonly type: UDPSocketType,
@@ -354,25 +366,60 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       if (broadcast === true) handle.setBroadcast(true);
       const done =
         callback !== undefined ? this.sendDone(operation, callback) : operation === 'write' ? this.writeDone : undefined;
-      if (this.connectState === 'connected') {
-        const peer = this.peer!;
-        if (port !== peer.port || (address !== peer.address && address !== peer.resolved?.address)) {
-          this.fail(
-            new UDPSocketError(
-              'ERR_SOCKET_DGRAM_IS_CONNECTED',
-              operation,
-              `socket is connected to ${peer.address}:${peer.port}, cannot send to ${address}:${port}`,
-            ),
-            callback,
-          );
-          return;
-        }
-        handle.send(bytes, 0, bytes.byteLength, undefined, undefined, done);
-      } else {
+      if (this.connectState === 'disconnected') {
         handle.send(bytes, 0, bytes.byteLength, port, address, done);
+      } else if (this.connectState === 'connected') {
+        this.sendToPeer(operation, bytes, address, port, callback, done);
+      } else {
+        // connect() is still resolving its hostname: sent now, the datagram would carry an address
+        // that node:dgram rejects once the handle is connected (EISCONN). Hold it until connect settles.
+        this.held.push({ operation, bytes, address, port, callback, done });
       }
     } catch (thrown) {
       this.fail(toUDPSocketError(operation, thrown), callback);
+    }
+  }
+
+  /** Sends a datagram on the connected handle, if it is addressed to the peer (positional: no allocation). */
+  private sendToPeer(
+    operation: 'send' | 'write',
+    bytes: Uint8Array,
+    address: string,
+    port: number,
+    callback: UDPSendCallback | undefined,
+    done: ((error: Error | null) => void) | undefined,
+  ): void {
+    const peer = this.peer!;
+    if (port !== peer.port || (address !== peer.address && address !== peer.resolved?.address)) {
+      this.fail(
+        new UDPSocketError(
+          'ERR_SOCKET_DGRAM_IS_CONNECTED',
+          operation,
+          `socket is connected to ${peer.address}:${peer.port}, cannot send to ${address}:${port}`,
+        ),
+        callback,
+      );
+      return;
+    }
+    this.handle!.send(bytes, 0, bytes.byteLength, undefined, undefined, done);
+  }
+
+  /** Sends (or fails, with `failure`) the datagrams held while connect() was resolving. */
+  private releaseHeld(failure: UDPSocketError | null): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    this.held = [];
+    for (const datagram of held) {
+      if (failure !== null) {
+        this.fail(new UDPSocketError(failure.code, datagram.operation, `connect failed: ${failure.errMsg}`, { cause: failure }), datagram.callback);
+        continue;
+      }
+      try {
+        const { operation, bytes, address, port, callback, done } = datagram;
+        this.sendToPeer(operation, bytes, address, port, callback, done);
+      } catch (thrown) {
+        this.fail(toUDPSocketError(datagram.operation, thrown), datagram.callback);
+      }
     }
   }
 
@@ -416,12 +463,15 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
         if (failure !== null) {
           this.connectState = 'disconnected';
           this.peer = undefined;
-          this.report(toUDPSocketError('connect', failure));
+          const error = toUDPSocketError('connect', failure);
+          this.report(error);
+          this.releaseHeld(error);
           return;
         }
         this.connectState = 'connected';
         peer.resolved = this.handle!.remoteAddress();
         this.local = this.handle!.address();
+        this.releaseHeld(null);
       });
     } catch (thrown) {
       this.connectState = 'disconnected';
@@ -463,6 +513,13 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       return;
     }
     this.closed = true;
+    const held = this.held;
+    this.held = [];
+    for (const datagram of held) {
+      if (datagram.callback !== undefined) {
+        this.fail(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', datagram.operation, 'socket closed before connect completed'), datagram.callback);
+      }
+    }
     this.bindState = 'unbound';
     this.connectState = 'disconnected';
     this.local = undefined;
