@@ -1,7 +1,7 @@
-import { from, map } from 'rxjs';
+import { from, lastValueFrom, map, take, toArray } from 'rxjs';
 import { UDPSocketError, bytes, decode, encode, fromUDPSocket, json, sendTo, text } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
-import { marbles } from '../../helpers/reactive';
+import { LoopbackSockets, marbles } from '../../helpers/reactive';
 
 describe('encode', () => {
   it('encode(json) then decode(json) round-trips values over the virtual network', () => {
@@ -43,5 +43,21 @@ describe('encode', () => {
     from([u8]).pipe(encode(bytes)).subscribe((p) => out.push(p));
     expect(out[0]).toBe('é');
     expect(out[1]).toBe(u8);
+  });
+});
+
+describe('encode (real loopback)', () => {
+  it('encode(json) → sendTo → decode(json) carries typed values between two sockets on 127.0.0.1', async () => {
+    const sockets = new LoopbackSockets();
+    try {
+      const server = sockets.bound();
+      const client = sockets.bound();
+      const values = [{ id: 1 }, { id: 2 }];
+      const received = lastValueFrom(fromUDPSocket(server.socket).message$.pipe(decode(json<{ id: number }>()), take(2), toArray()));
+      await lastValueFrom(from(values).pipe(encode(json<{ id: number }>()), sendTo(client.socket, { address: '127.0.0.1', port: server.port })));
+      expect((await received).map((v) => v.id).sort()).toEqual([1, 2]);
+    } finally {
+      await sockets.closeAll();
+    }
   });
 });

@@ -1,7 +1,7 @@
-import { map, mergeMap, toArray } from 'rxjs';
+import { lastValueFrom, map, mergeMap, take, toArray } from 'rxjs';
 import { fromUDPSocket, groupByPeer, peerKey } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
-import { marbles, textOf } from '../../helpers/reactive';
+import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
 
 describe('groupByPeer', () => {
   it('opens a sub-stream per sender and completes it after `idle` frames of silence (marbles over the virtual network)', () => {
@@ -47,5 +47,30 @@ describe('groupByPeer', () => {
   it('peerKey writes IPv6 addresses in brackets', () => {
     expect(peerKey({ address: '::1', port: 53 })).toBe('[::1]:53');
     expect(peerKey({ address: '127.0.0.1', port: 53 })).toBe('127.0.0.1:53');
+  });
+});
+
+describe('groupByPeer (real loopback)', () => {
+  it('gives each real sender on 127.0.0.1 its own sub-stream keyed by address and port', async () => {
+    const sockets = new LoopbackSockets();
+    try {
+      const server = sockets.bound();
+      const a = sockets.bound();
+      const b = sockets.bound();
+      const sessions = lastValueFrom(
+        fromUDPSocket(server.socket).message$.pipe(
+          take(3),
+          groupByPeer(),
+          mergeMap((s) => s.pipe(toArray(), map((m) => `${s.key} ${m.length}`))),
+          toArray(),
+        ),
+      );
+      a.socket.send({ address: '127.0.0.1', port: server.port, message: '1' });
+      b.socket.send({ address: '127.0.0.1', port: server.port, message: '2' });
+      a.socket.send({ address: '127.0.0.1', port: server.port, message: '3' });
+      expect((await sessions).sort()).toEqual([`127.0.0.1:${a.port} 2`, `127.0.0.1:${b.port} 1`].sort());
+    } finally {
+      await sockets.closeAll();
+    }
   });
 });

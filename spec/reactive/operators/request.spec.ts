@@ -2,6 +2,7 @@ import { catchError, firstValueFrom, lastValueFrom, map, mergeMap, of, range, to
 import { TimeoutError, UDPSocketError, decode, fromUDPSocket, reply, request, text, type UDPMessageResult } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
+import { WeChatStandIn } from '../../helpers/wechat-stand-in';
 
 describe('request (marbles over the virtual network)', () => {
   it('with timeout 10 and retries 2 against a silent peer, sends at frames 0, 10, 20 and errors ETIMEDOUT at frame 30', () => {
@@ -204,5 +205,26 @@ describe('request (real loopback)', () => {
       ),
     );
     await expect(result).rejects.toMatchObject({ code: 'ETIMEDOUT', attempts: 2 });
+  });
+
+  it('on a WeChat stand-in, times out on asyncScheduler and leaves no listener behind', async () => {
+    const silent = sockets.bound();
+    const wx = sockets.track(new WeChatStandIn());
+    const rx = fromUDPSocket(wx);
+    rx.bind();
+    const result = lastValueFrom(of('x').pipe(request(rx, { address: '127.0.0.1', port: silent.port }, { timeout: 10, retries: 1 })));
+    expect(wx.listenerCount('message')).toBe(1);
+    await expect(result).rejects.toBeInstanceOf(TimeoutError);
+    expect(wx.listenerCount()).toBe(0);
+  });
+
+  it('on a WeChat stand-in, gets the reply of an echo server', async () => {
+    const wx = sockets.track(new WeChatStandIn());
+    const rx = fromUDPSocket(wx);
+    const port = rx.bind();
+    rx.message$.pipe(reply(rx, ({ message }) => message)).subscribe();
+    const client = fromUDPSocket(sockets.track(new WeChatStandIn()));
+    const answer = await firstValueFrom(of('wx').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 1000, retries: 2 }), decode(text)));
+    expect(answer).toBe('wx');
   });
 });
