@@ -122,6 +122,14 @@ describe('socket buffers', () => {
     expect(socket.getSendBufferSize()).toBeUndefined();
   });
 
+  it('sizes given as options are reported before bind', () => {
+    const socket = open('udp4', { recvBufferSize: 100000, sendBufferSize: 50000 });
+    expect(socket.getRecvBufferSize()).toBe(100000);
+    expect(socket.getSendBufferSize()).toBe(50000);
+    socket.setRecvBufferSize(70000);
+    expect(socket.getRecvBufferSize()).toBe(70000);
+  });
+
   it('sizes set before bind are reported before bind and applied at bind', async () => {
     const socket = open();
     const errors = record(socket, 'error');

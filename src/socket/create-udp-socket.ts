@@ -103,6 +103,8 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   private lastGoodAddress: unknown = NO_ADDRESS;
   /** Datagrams sent while connect() resolves its peer's hostname. */
   private held: HeldDatagram[] = [];
+  /** The buffer sizes of the options, what get*BufferSize() report before bind. */
+  private readonly optionBufferSizes: { recv: number | undefined; send: number | undefined };
 
   constructor(
     readonly type: UDPSocketType,
@@ -111,6 +113,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     optionErrors: UDPSocketError[],
   ) {
     this.scheduler = driver?.scheduler ?? nodeDgramDriver.scheduler;
+    this.optionBufferSizes = { recv: handleOptions.recvBufferSize, send: handleOptions.sendBufferSize };
     let handle: UdpHandle | null = null;
     try {
       // Without a usable driver the socket starts closed: better than a silent fallback to real sockets.
@@ -675,11 +678,19 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   }
 
   getRecvBufferSize(): number | undefined {
-    return this.getBufferSize('getRecvBufferSize', (h) => h.getRecvBufferSize(), this.pending.recvBufferSize);
+    return this.getBufferSize(
+      'getRecvBufferSize',
+      (h) => h.getRecvBufferSize(),
+      this.pending.recvBufferSize ?? this.optionBufferSizes.recv,
+    );
   }
 
   getSendBufferSize(): number | undefined {
-    return this.getBufferSize('getSendBufferSize', (h) => h.getSendBufferSize(), this.pending.sendBufferSize);
+    return this.getBufferSize(
+      'getSendBufferSize',
+      (h) => h.getSendBufferSize(),
+      this.pending.sendBufferSize ?? this.optionBufferSizes.send,
+    );
   }
 
   private getBufferSize(
