@@ -133,3 +133,24 @@ describe('virtual network: exact time on a TestScheduler', () => {
     });
   });
 });
+
+describe('virtual network: order within a frame', () => {
+  it('datagrams and other actions due in one frame run in the order they were scheduled', () => {
+    const scheduler = createTestScheduler();
+    const order: string[] = [];
+    scheduler.run(() => {
+      const net = createVirtualNetwork({ scheduler });
+      const server = net.createUDPSocket();
+      const port = server.bind();
+      server.onMessage(({ message }) => order.push(Buffer.from(message).toString()));
+      const client = net.createUDPSocket();
+      scheduler.schedule(() => {
+        client.send({ address: '127.0.0.1', port, message: 'first' });
+        client.send({ address: '127.0.0.1', port, message: 'second' });
+        scheduler.schedule(() => order.push('action'), 0);
+        client.send({ address: '127.0.0.1', port, message: 'third' });
+      }, 1);
+    });
+    expect(order).toEqual(['first', 'second', 'action', 'third']);
+  });
+});

@@ -153,6 +153,8 @@ class Packet {
 /** The packets due at one instant, run by one scheduled action. Pooled. */
 class Bucket {
   time = 0;
+  /** The epoch it was created in: it only takes packets of that epoch. */
+  epoch = 0;
   head: Packet | null = null;
   tail: Packet | null = null;
   running = false;
@@ -207,11 +209,21 @@ export class Network implements VirtualNetwork {
 
   private readonly open = new Map<number, Bucket>();
   private lastBucket: Bucket | null = null;
+  /**
+   * The action counter of a VirtualTimeScheduler (TestScheduler included), which orders actions
+   * due at one frame by creation. When an action of someone else was created since a bucket was,
+   * a packet must not join that bucket (it would run before that action): a new epoch starts.
+   */
+  private readonly counter: { index: number } | undefined;
+  private expectedIndex = 0;
+  private epoch = 0;
   private freePackets: Packet | null = null;
   private freeBuckets: Bucket | null = null;
 
   constructor(options: VirtualNetworkOptions) {
     this.scheduler = options.scheduler ?? asyncScheduler;
+    const counter = this.scheduler as unknown as { index?: unknown };
+    this.counter = typeof counter.index === 'number' ? (counter as { index: number }) : undefined;
     this.localhost = new Host(this, 'localhost');
     this.hosts.push(this.localhost);
     this.driver = this.localhost.driver;
@@ -521,21 +533,31 @@ export class Network implements VirtualNetwork {
     this.freePackets = p;
   }
 
-  /** Queues `p` to run `delay` from now, in one scheduled action with every packet due then. */
+  /**
+   * Queues `p` to run `delay` from now. Packets due at one instant share one scheduled action
+   * when that changes no order: as if each had its own action, scheduled when it was sent.
+   */
   private enqueue(p: Packet, delay: number, now: number): void {
     const time = now + delay;
+    const counter = this.counter;
+    if (counter !== undefined && counter.index !== this.expectedIndex) {
+      this.epoch++;
+      this.expectedIndex = counter.index;
+    }
     let b = this.lastBucket;
-    if (b === null || b.time !== time || b.running) {
+    if (b === null || b.time !== time || b.running || b.epoch !== this.epoch) {
       b = this.open.get(time) ?? null;
-      if (b === null) {
+      if (b === null || b.epoch !== this.epoch) {
         b = this.freeBuckets;
         if (b === null) b = new Bucket(this);
         else this.freeBuckets = b.next;
         b.next = null;
         b.time = time;
+        b.epoch = this.epoch;
         b.running = false;
         this.open.set(time, b);
         this.scheduler.schedule(runBucket, delay, b);
+        if (counter !== undefined) this.expectedIndex = counter.index;
       }
       this.lastBucket = b;
     }
