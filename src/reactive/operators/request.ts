@@ -54,8 +54,9 @@ function peerOf(target: UDPTarget): string {
  * Unsubscribing cancels every pending exchange: its timer and its listener are removed.
  *
  * Errors: `ETIMEDOUT` ({@link TimeoutError}); the `UDPSocketError` of a failed send (on a socket
- * with `sendWithCallback`); `ERR_SOCKET_DGRAM_NOT_RUNNING` when the socket closes while a request
- * waits; whatever `match` throws.
+ * with `sendWithCallback`; a WeChat / Taro socket reports send failures on `error$` only, so
+ * there the request times out); `ERR_SOCKET_DGRAM_NOT_RUNNING` when the socket closes while a
+ * request waits; whatever `match` throws.
  *
  * @param socket - an {@link RxUDPSocket} or a plain socket; timeouts run on its scheduler.
  * @param target - the peer to ask.
