@@ -145,6 +145,21 @@ describe('virtual network: hosts and addresses', () => {
     expect(address).toEqual({ address: '10.0.0.2', family: 'IPv4', port: 32768 });
   });
 
+  it('connect to 0.0.0.0 connects to the loopback of the host, as on Linux', () => {
+    const got = onNetwork((net, at) => {
+      const server = net.createUDPSocket();
+      const port = server.bind();
+      server.onMessage(({ remoteInfo }) => server.send({ address: remoteInfo.address, port: remoteInfo.port, message: 'pong' }));
+      const client = net.createUDPSocket();
+      client.connect({ address: '0.0.0.0', port });
+      const results = received(client);
+      at(1, () => client.write({ address: '0.0.0.0', port, message: 'ping' }));
+      return { results, peer: client.remoteAddress() };
+    });
+    expect(got.peer).toEqual({ address: '127.0.0.1', family: 'IPv4', port: 32768 });
+    expect(got.results.map(({ message }) => Buffer.from(message).toString())).toEqual(['pong']);
+  });
+
   it('a subnet broadcast with setBroadcast reaches wildcard sockets of every host in the /24, itself included', () => {
     const got = onNetwork((net, at) => {
       const listeners = ['10.0.0.1', '10.0.0.2', '10.0.1.3'].map((host) => {

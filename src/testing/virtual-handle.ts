@@ -114,7 +114,7 @@ export class VirtualHandle implements UdpHandle {
       const route = this.net.route(this, ip);
       if (route.error !== undefined) return done(osError(route.error, 'connect', ip, port));
       if (route.broadcast && !this.broadcast) return done(osError('EACCES', 'connect', ip, port));
-      this.peerAddress = ip;
+      this.peerAddress = route.address; // 0.0.0.0 / :: mean the loopback, as on Linux
       this.peerPort = port;
       this.peerRoute = route;
       if (this.any && !route.multicast) {

@@ -85,10 +85,12 @@ export class Host implements VirtualHost {
     };
   }
 
+  /** Whether `ip` is one of the unicast addresses of this host. */
   owns(ip: string): boolean {
     return this.addresses.includes(ip);
   }
 
+  /** The first unicast address of a family: the source of datagrams to other hosts. */
   firstAddress(v6: boolean): string | undefined {
     for (const address of this.addresses) if (address.includes(':') === v6) return address;
     return undefined;
@@ -104,6 +106,7 @@ export class Host implements VirtualHost {
     return 0;
   }
 
+  /** Removes a closed handle from its port. */
   unbind(handle: VirtualHandle): void {
     const list = this.ports.get(handle.port);
     if (list === undefined) return;
