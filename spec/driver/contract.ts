@@ -170,6 +170,17 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         expect(heardDuringBind).toBe(true);
       });
 
+      it('onListening fires exactly once per bind', async () => {
+        const socket = open();
+        const listenings = record(socket, 'listening');
+        socket.bind(0, ip.ipv4);
+        socket.send({ address: ip.ipv4, port: socket.address()!.port, message: 'x' });
+        await listenings.waitFor(1, timeout);
+        await echo(socket);
+        await settle();
+        expect(listenings.length).toBe(1);
+      });
+
       it('bind() without an address listens on every address of the family', async () => {
         const socket = open();
         const listening = nextEvent(socket, 'listening', timeout);
@@ -213,8 +224,9 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         const listening = nextEvent(socket, 'listening', timeout);
         const received = nextEvent(receiver, 'message', timeout);
         socket.send({ address: ip.ipv4, port: receiver.address()!.port, message: 'implicit' });
-        const { port } = await listening;
+        const { port, address } = await listening;
         const { message, remoteInfo } = await received;
+        expect(address).toBe(ip.ipv4Any);
         expect(text(message)).toBe('implicit');
         expect(port).toBeGreaterThan(0);
         expect(remoteInfo.port).toBe(port);
@@ -352,6 +364,16 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         for (let i = 0; i < 20; i++) sender.send({ address: ip.ipv4, port: receiver.address()!.port, message: `#${i}` });
         await messages.waitFor(20, timeout);
         expect(messages.values.map((m) => text(m.message))).toEqual(Array.from({ length: 20 }, (_, i) => `#${i}`));
+      });
+
+      it('localhost is the loopback address of the family', async () => {
+        const receiver = await bound();
+        const sender = await bound();
+        const received = nextEvent(receiver, 'message', timeout);
+        sender.send({ address: 'localhost', port: receiver.address()!.port, message: 'named' });
+        const { message, remoteInfo } = await received;
+        expect(text(message)).toBe('named');
+        expect(remoteInfo.address).toBe(ip.ipv4);
       });
 
       it('a socket can send to itself', async () => {
@@ -644,6 +666,18 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         expectError(errors.values, 'setTTL', 'EINVAL', -2);
       });
 
+      it('setTTL before an implicit bind (by send) is applied then too', async () => {
+        const receiver = await bound();
+        const socket = open();
+        const errors = record(socket, 'error');
+        socket.setTTL(0);
+        const received = nextEvent(receiver, 'message', timeout);
+        socket.send({ address: ip.ipv4, port: receiver.address()!.port, message: 'ttl' });
+        await errors.waitFor(1, timeout);
+        expect(text((await received).message)).toBe('ttl');
+        expectError(errors.values, 'setTTL', 'EINVAL', -2);
+      });
+
       it('setTTL(0) on a bound socket reports EINVAL once and leaves the socket usable', async () => {
         const socket = await bound();
         const errors = record(socket, 'error');
@@ -835,6 +869,39 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         socket.send({ address: ip.ipv4, port: socket.address()!.port, message: 'x' });
         await done;
         expect(calls).toEqual(['a']);
+      });
+
+      it('a function added twice runs twice per event, and offMessage(fn) removes both registrations', async () => {
+        const socket = await bound();
+        const calls: string[] = [];
+        const twice = (): void => void calls.push('twice');
+        socket.onMessage(twice);
+        socket.onMessage(twice);
+        const first = nextEvent(socket, 'message', timeout);
+        socket.send({ address: ip.ipv4, port: socket.address()!.port, message: 'one' });
+        await first;
+        expect(calls).toEqual(['twice', 'twice']);
+        socket.offMessage(twice);
+        const second = nextEvent(socket, 'message', timeout);
+        socket.send({ address: ip.ipv4, port: socket.address()!.port, message: 'two' });
+        await second;
+        expect(calls).toEqual(['twice', 'twice']);
+      });
+
+      it('a listener removing itself during dispatch still lets the next listeners run', async () => {
+        const socket = await bound();
+        const calls: string[] = [];
+        const once = (): void => {
+          calls.push('once');
+          socket.offMessage(once);
+        };
+        socket.onMessage(once);
+        socket.onMessage(() => calls.push('always'));
+        const messages = record(socket, 'message');
+        socket.send({ address: ip.ipv4, port: socket.address()!.port, message: 'one' });
+        socket.send({ address: ip.ipv4, port: socket.address()!.port, message: 'two' });
+        await messages.waitFor(2, timeout);
+        expect(calls).toEqual(['once', 'always', 'always']);
       });
 
       it('offMessage() removes every message listener', async () => {
