@@ -8,6 +8,7 @@
  *
  * Options:
  *   --quick           short run (< 1 min) for CI: same code paths, no assertions
+ *   --src             measure src/ through tsx instead of the tsc build (see bench/lib.ts)
  *   --only=a,b        stages to run: layer, receive, send, rtt, memory, virtual
  *   --rcvbuf=<bytes>  SO_RCVBUF of the receivers (default 4 MiB, capped by net.core.rmem_max)
  *   --out=<file>      JSON output (default bench/results/latest.json; quick: quick.json)
@@ -22,6 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BenchContext } from './context';
 import { benchLayer } from './layer';
+import { buildLibrary, libKind } from './lib';
 import { benchMemory } from './memory';
 import { Peer } from './peer-client';
 import { Progress } from './progress';
@@ -37,6 +39,7 @@ type Stage = (typeof STAGES)[number];
 
 interface Options {
   quick: boolean;
+  src: boolean;
   only: Set<Stage>;
   out: string;
   svg: string | undefined;
@@ -56,6 +59,7 @@ function parseArgs(argv: string[]): Options {
   const svg = value('svg');
   return {
     quick,
+    src: argv.includes('--src'),
     only: stages,
     out: path.resolve(value('out') ?? path.join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json')),
     svg: svg !== undefined ? path.resolve(svg) : quick ? undefined : path.join(root, 'docs', 'bench.svg'),
@@ -87,6 +91,10 @@ function readSysctl(name: string): number | undefined {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const started = new Date();
+  if (!options.src) {
+    process.stderr.write('compiling src/ with tsc (what dist/ users run)...\n');
+    buildLibrary();
+  }
   const stageCount = (options.only.has('receive') ? 2 : 0) + [...options.only].filter((s) => s !== 'receive').length;
   const progress = new Progress(stageCount);
   const peer = await Peer.start();
@@ -118,6 +126,7 @@ async function main(): Promise<void> {
   const meta = {
     date: started.toISOString(),
     quick: options.quick,
+    library: libKind(),
     durationS,
     commit: gitCommit(),
     node: process.version,

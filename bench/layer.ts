@@ -15,15 +15,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { asapScheduler, type Subscription } from 'rxjs';
-import {
-  createUDPSocket,
-  fromUDPSocket,
-  type UDPRemoteInfo,
-  type UdpDriver,
-  type UdpHandle,
-  type UdpHandleSink,
-} from '../src';
+import type { UDPRemoteInfo, UdpDriver, UdpHandle, UdpHandleSink } from '../src';
 import type { BenchContext, Figure } from './context';
+import { lib } from './lib';
 import { collectGarbage, rotate, summarize } from './stats';
 import { PAYLOAD_SIZE } from './subjects';
 
@@ -105,8 +99,8 @@ const receiveCases: LayerCase[] = [
     label: 'fromUDPSocket message$',
     setup() {
       const { driver, sink } = stubDriver();
-      const udp = createUDPSocket('udp4', { driver });
-      const subscription: Subscription = fromUDPSocket(udp).message$.subscribe(({ message }) => {
+      const udp = lib().createUDPSocket('udp4', { driver });
+      const subscription: Subscription = lib().fromUDPSocket(udp).message$.subscribe(({ message }) => {
         consumed += message.byteLength;
       });
       udp.bind(0, '127.0.0.1');
@@ -127,7 +121,7 @@ const receiveCases: LayerCase[] = [
     label: 'createUDPSocket onMessage',
     setup() {
       const { driver, sink } = stubDriver();
-      const udp = createUDPSocket('udp4', { driver });
+      const udp = lib().createUDPSocket('udp4', { driver });
       udp.onMessage(({ message }) => {
         consumed += message.byteLength;
       });
@@ -159,7 +153,7 @@ const sendCases: LayerCase[] = [
     label: 'createUDPSocket send()',
     setup() {
       const { driver } = stubDriver();
-      const udp = createUDPSocket('udp4', { driver });
+      const udp = lib().createUDPSocket('udp4', { driver });
       udp.bind(0, '127.0.0.1');
       return {
         step: (i) => udp.send({ address: '127.0.0.1', port: 50000, message: pool[i & (POOL - 1)]! }),

@@ -8,15 +8,18 @@
  *
  * `receive <subject>`: the peer sends unpaced to a receiver of the subject.
  * `send <subject>`: the subject sends in batches to the peer's sink.
+ * `rtt <subject>`: sequential ping-pongs with the peer's echo server (raw, request, callback).
  * Subjects are the ids of `bench/subjects.ts` (raw, onMessage, message$, send, sendTo, ...).
+ * Like the bench it measures the tsc build of `src/`; `--src` profiles `src/` through tsx.
  * The .cpuprofile also opens in Chrome DevTools (Performance) or speedscope.
  */
 import * as fs from 'node:fs';
 import { Session } from 'node:inspector';
 import * as path from 'node:path';
+import { buildLibrary } from './lib';
 import { Peer } from './peer-client';
 import { nowMs } from './stats';
-import { PAYLOAD_SIZE, receiverById, senders } from './subjects';
+import { PAYLOAD_SIZE, pingers, receiverById, senders } from './subjects';
 
 const session = new Session();
 const post = <T>(method: string, params?: object): Promise<T> =>
@@ -38,7 +41,9 @@ async function stopProfiler(file: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [direction, id, seconds = '5'] = process.argv.slice(2);
+  const args = process.argv.slice(2).filter((a) => a !== '--src');
+  if (!process.argv.includes('--src')) buildLibrary();
+  const [direction, id, seconds = '5'] = args;
   const durationMs = Number(seconds) * 1000;
   const file = path.join(__dirname, 'results', 'profiles', `${direction}-${id}.cpuprofile`);
   const peer = await Peer.start();
@@ -70,8 +75,25 @@ async function main(): Promise<void> {
       await stopProfiler(file);
       console.log(`${id}: ${rate} datagrams/s, ${sender.errors()} errors`);
       sender.close();
+    } else if (direction === 'rtt') {
+      const subject = pingers().find((s) => s.id === id);
+      if (subject === undefined) throw new Error(`unknown pinger ${id}`);
+      const pinger = await subject.open(await peer.openEcho());
+      const samples = new Float64Array(1000);
+      await pinger.run(1000, samples);
+      await startProfiler();
+      const t0 = nowMs();
+      let exchanges = 0;
+      while (nowMs() - t0 < durationMs) {
+        await pinger.run(1000, samples);
+        exchanges += 1000;
+      }
+      const elapsed = nowMs() - t0;
+      await stopProfiler(file);
+      console.log(`${id}: ${exchanges} round trips, mean ${((elapsed * 1000) / exchanges).toFixed(1)} µs`);
+      pinger.close();
     } else {
-      throw new Error('usage: profile.ts receive|send <subject> [seconds]');
+      throw new Error('usage: profile.ts receive|send|rtt <subject> [seconds]');
     }
   } finally {
     peer.stop();

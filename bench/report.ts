@@ -349,6 +349,14 @@ export function renderSvg(results: BenchResults, caption: string): string {
     const finite = group.bars.map((b) => b.value).filter((v) => Number.isFinite(v));
     const scaleMax = Math.max(...finite, group.targetAt ?? 0, 1) * 1.05;
     const top = y;
+    const barsEnd = y + group.bars.length * (barHeight + gap);
+    if (group.targetAt !== undefined && Number.isFinite(group.targetAt)) {
+      const x = labelWidth + (group.targetAt / scaleMax) * barMax;
+      parts.push(
+        `<line x1="${x.toFixed(1)}" y1="${top - 3}" x2="${x.toFixed(1)}" y2="${barsEnd - gap + 3}" class="target"/>`,
+        `<text x="${x.toFixed(1)}" y="${barsEnd + 9}" class="note" text-anchor="middle">${escapeXml(group.targetLabel ?? '')}</text>`,
+      );
+    }
     for (const bar of group.bars) {
       const w = Number.isFinite(bar.value) ? Math.max(1, (bar.value / scaleMax) * barMax) : 0;
       parts.push(
@@ -358,21 +366,14 @@ export function renderSvg(results: BenchResults, caption: string): string {
       );
       y += barHeight + gap;
     }
-    if (group.targetAt !== undefined && Number.isFinite(group.targetAt)) {
-      const x = labelWidth + (group.targetAt / scaleMax) * barMax;
-      parts.push(
-        `<line x1="${x.toFixed(1)}" y1="${top - 3}" x2="${x.toFixed(1)}" y2="${y - gap + 3}" class="target"/>`,
-        `<text x="${x.toFixed(1)}" y="${y + 9}" class="note" text-anchor="middle">${escapeXml(group.targetLabel ?? '')}</text>`,
-      );
-      y += 12;
-    }
+    if (group.targetAt !== undefined && Number.isFinite(group.targetAt)) y += 12;
   }
   const height = y + 16;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif">`,
     '<style>',
     '.caption{font-size:12px;fill:#555}.title{font-size:13px;font-weight:600;fill:#222}',
-    '.label{font-size:12px;fill:#333}.value{font-size:11px;fill:#333}.note{font-size:10px;fill:#a33}',
+    '.label{font-size:12px;fill:#333}.value{font-size:11px;fill:#333;paint-order:stroke;stroke:#fff;stroke-width:3px}.note{font-size:10px;fill:#a33}',
     '.raw{fill:#9aa5b1}.ours{fill:#d6336c}.target{stroke:#a33;stroke-width:1.5;stroke-dasharray:4 3}',
     '</style>',
     `<rect width="${width}" height="${height}" fill="#fff"/>`,

@@ -5,7 +5,7 @@
  */
 import * as dgram from 'node:dgram';
 import { Subject as RxSubject } from 'rxjs';
-import { createUDPSocket, fromUDPSocket, request, sendTo } from '../src';
+import { lib } from './lib';
 
 const LOOPBACK = '127.0.0.1';
 export const PAYLOAD_SIZE = 64;
@@ -74,7 +74,7 @@ export const callbackReceiver: ReceiverSubject = {
   id: 'onMessage',
   label: 'createUDPSocket onMessage',
   async open() {
-    const udp = createUDPSocket('udp4', { recvBufferSize: receiveOptions.recvBufferSize });
+    const udp = lib().createUDPSocket('udp4', { recvBufferSize: receiveOptions.recvBufferSize });
     let n = 0;
     let bytes = 0;
     udp.onMessage(({ message }) => {
@@ -131,7 +131,7 @@ export const callbackSender: SenderSubject = {
   id: 'send',
   label: 'createUDPSocket send()',
   async open(port) {
-    const udp = createUDPSocket('udp4');
+    const udp = lib().createUDPSocket('udp4');
     udp.bind(0, LOOPBACK);
     const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
     let errors = 0;
@@ -155,7 +155,7 @@ export const callbackSenderWithCompletion: SenderSubject = {
   id: 'sendWithCallback',
   label: 'createUDPSocket sendWithCallback()',
   async open(port) {
-    const udp = createUDPSocket('udp4');
+    const udp = lib().createUDPSocket('udp4');
     udp.bind(0, LOOPBACK);
     const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
     let errors = 0;
@@ -258,7 +258,7 @@ export const callbackPinger: PingerSubject = {
   id: 'callback',
   label: 'createUDPSocket send/onMessage',
   async open(echoPort) {
-    const udp = createUDPSocket('udp4');
+    const udp = lib().createUDPSocket('udp4');
     udp.bind(0, LOOPBACK);
     const payload = Buffer.alloc(PAYLOAD_SIZE, 0x63);
     return {
@@ -284,10 +284,10 @@ export const messageStreamReceiver: ReceiverSubject = {
   id: 'message$',
   label: 'fromUDPSocket message$',
   async open() {
-    const udp = createUDPSocket('udp4', { recvBufferSize: receiveOptions.recvBufferSize });
+    const udp = lib().createUDPSocket('udp4', { recvBufferSize: receiveOptions.recvBufferSize });
     let n = 0;
     let bytes = 0;
-    const subscription = fromUDPSocket(udp).message$.subscribe(({ message }) => {
+    const subscription = lib().fromUDPSocket(udp).message$.subscribe(({ message }) => {
       n++;
       bytes += message.byteLength;
     });
@@ -312,15 +312,15 @@ export const sendToSender: SenderSubject = {
   id: 'sendTo',
   label: 'sendTo operator',
   async open(port) {
-    const udp = createUDPSocket('udp4');
+    const udp = lib().createUDPSocket('udp4');
     udp.bind(0, LOOPBACK);
-    const rx = fromUDPSocket(udp);
+    const rx = lib().fromUDPSocket(udp);
     const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
     const source = new RxSubject<Uint8Array>();
     let receipts = 0;
     let errors = 0;
     let waiting: { until: number; resolve: () => void } | undefined;
-    const subscription = source.pipe(sendTo(rx, { address: LOOPBACK, port })).subscribe({
+    const subscription = source.pipe(lib().sendTo(rx, { address: LOOPBACK, port })).subscribe({
       next: () => {
         receipts++;
         if (waiting !== undefined && receipts >= waiting.until) {
@@ -354,12 +354,12 @@ export const requestPinger: PingerSubject = {
   id: 'request',
   label: 'request() operator',
   async open(echoPort) {
-    const udp = createUDPSocket('udp4');
+    const udp = lib().createUDPSocket('udp4');
     udp.bind(0, LOOPBACK);
-    const rx = fromUDPSocket(udp);
+    const rx = lib().fromUDPSocket(udp);
     const payload = Buffer.alloc(PAYLOAD_SIZE, 0x63);
     const source = new RxSubject<Uint8Array>();
-    const replies = source.pipe(request(rx, { address: LOOPBACK, port: echoPort }, { timeout: 5000 }));
+    const replies = source.pipe(lib().request(rx, { address: LOOPBACK, port: echoPort }, { timeout: 5000 }));
     return {
       run: (n, out) =>
         pingLoop(
