@@ -9,7 +9,7 @@ import {
   type UdpDriver,
   type UdpHandle,
 } from 'rxjs-udp';
-import { delay } from '../helpers/events';
+import { delay, record } from '../helpers/events';
 import { LOOPBACK } from '../helpers/node';
 import { SocketPool, expectEcho } from '../helpers/sockets';
 
@@ -78,6 +78,12 @@ function guardedDriver(ports: Set<number>): UdpDriver {
 const noDns: UDPLookupFunction = (hostname, family, callback) =>
   callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', family);
 
+function detachedBuffer(): ArrayBuffer {
+  const buffer = new ArrayBuffer(4);
+  structuredClone(buffer, { transfer: [buffer] });
+  return buffer;
+}
+
 const METHODS = [
   'bind', 'setTTL', 'send', 'connect', 'write', 'disconnect',
   'onClose', 'offClose', 'onError', 'offError', 'onListening', 'offListening', 'onMessage', 'offMessage',
@@ -93,6 +99,7 @@ const interesting = fc.constantFrom<unknown>(
   '', ' ', '0', '80', 'localhost', '127.0.0.1', '::1', '0.0.0.0', '::', '239.1.2.3', '1.2.3.4.5', 'not an address!',
   'nowhere.invalid', 'x'.repeat(300), null, undefined, true, false, [], {}, Symbol('s'), 10n,
   new ArrayBuffer(4), new Uint8Array(3), new DataView(new ArrayBuffer(2)), new Uint8Array(70000),
+  detachedBuffer(), Object.create(null),
 );
 
 const value: fc.Arbitrary<unknown> = fc.oneof(
@@ -132,12 +139,16 @@ async function fuzz(type: UDPSocketType, numRuns: number): Promise<void> {
       const pool = new SocketPool((t, options) => createUDPSocket(t, { ...options, driver, lookup: noDns }));
       try {
         const socket = pool.open(type);
+        const errors = record(socket, 'error');
         for (const { method, args } of calls) {
           const target = socket as unknown as Record<string, (...a: unknown[]) => unknown>;
           expect(() => target[method]!.apply(socket, args)).not.toThrow();
         }
         // Let every asynchronous report and lookup of the random calls happen first.
         await delay(5);
+        // A call reports at most one error (unless offError() removed the recorder).
+        if (!calls.some((c) => c.method === 'offError')) expect(errors.length).toBeLessThanOrEqual(calls.length);
+        errors.stop();
         if (socket.remoteAddress() !== undefined) socket.disconnect();
         if (socket.address()?.port === 0) {
           // Linux gave up the OS-chosen port at disconnect: a send picks a new one.
