@@ -24,6 +24,7 @@ describe('errCodeOf', () => {
     ['ERR_SOCKET_DGRAM_NOT_RUNNING', -1],
     ['ERR_SOCKET_DGRAM_IS_CONNECTED', -1],
     ['ERR_SOCKET_DGRAM_NOT_CONNECTED', -1],
+    ['ETIMEDOUT', -2],
     ['ERR_SOCKET_UNKNOWN', -1],
     ['', -1],
     ['eaddrinuse', -1],
