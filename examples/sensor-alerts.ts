@@ -42,7 +42,7 @@ const isReading = (value: unknown): value is Reading =>
 export function sensorAlerts(rx: RxUDPSocket, options: SensorAlertOptions): Observable<string> {
   const readings = json<Reading>({ validate: isReading });
   return rx.message$.pipe(
-    groupByPeer({ idle: options.idle, scheduler: rx.scheduler }),
+    groupByPeer({ idle: options.idle, socket: rx }),
     mergeMap((session) =>
       concat(
         session.pipe(

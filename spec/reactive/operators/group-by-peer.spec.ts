@@ -74,3 +74,22 @@ describe('groupByPeer (real loopback)', () => {
     }
   });
 });
+
+describe('groupByPeer scheduler', () => {
+  it('runs the idle timers on the scheduler of the given socket, also outside TestScheduler.run()', () => {
+    const scheduler = marbles();
+    const net = createVirtualNetwork({ scheduler });
+    const server = fromUDPSocket(net.createUDPSocket());
+    const port = server.bind(7);
+    const ends: number[] = [];
+    server.message$
+      .pipe(groupByPeer({ idle: 5, socket: server }))
+      .subscribe((session) => session.subscribe({ complete: () => ends.push(scheduler.now()) }));
+    const client = net.createUDPSocket();
+    scheduler.schedule(() => client.send({ address: '127.0.0.1', port, message: 'x' }), 3);
+    scheduler.flush();
+    expect(ends).toEqual([8]);
+    server.close();
+    scheduler.flush();
+  });
+});

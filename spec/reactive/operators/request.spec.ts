@@ -20,6 +20,19 @@ describe('request (marbles over the virtual network)', () => {
     });
   });
 
+  it('runs its timeouts on the socket scheduler, also outside TestScheduler.run(): the error comes at virtual time 30', () => {
+    const scheduler = marbles();
+    const net = createVirtualNetwork({ scheduler });
+    const port = net.createUDPSocket().bind(7);
+    const client = net.createUDPSocket();
+    let erroredAt: number | undefined;
+    of('x')
+      .pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 2 }))
+      .subscribe({ error: () => (erroredAt = scheduler.now()) });
+    scheduler.flush();
+    expect(erroredAt).toBe(30);
+  });
+
   it('the TimeoutError is a UDPSocketError with code ETIMEDOUT, operation request and the number of tries', () => {
     const scheduler = marbles();
     let caught: unknown;

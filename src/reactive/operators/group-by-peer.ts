@@ -1,4 +1,5 @@
 import { asyncScheduler, debounceTime, groupBy, type GroupedObservable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { schedulerOf, type SocketInput } from '../internal/rx-of';
 import type { FromSender } from './from-peer';
 
 /** Options of {@link groupByPeer}. */
@@ -10,9 +11,14 @@ export interface GroupByPeerOptions {
    */
   idle?: number;
   /**
-   * The scheduler of the idle timers (pass the socket's, e.g. `rx.scheduler`, or the virtual
-   * network's; inside `TestScheduler.run()` the default runs on virtual time too).
-   * @default asyncScheduler
+   * The socket the messages come from: the idle timers run on its scheduler (virtual time on the
+   * virtual network), as `request`'s timeouts do.
+   */
+  socket?: SocketInput;
+  /**
+   * The scheduler of the idle timers; wins over `socket`.
+   * @default the scheduler of `socket`, else `asyncScheduler` (which runs on virtual time inside
+   * `TestScheduler.run()` too)
    */
   scheduler?: SchedulerLike;
 }
@@ -36,11 +42,11 @@ export function peerKey(remoteInfo: FromSender['remoteInfo']): string {
  * Each group's `key` is {@link peerKey} of the sender. With `idle`, a group completes after
  * `idle` ms of silence from its peer, and a later message from it starts a new group.
  *
- * @param options - `idle` ms and the `scheduler` of the idle timers.
+ * @param options - `idle` ms, and the `socket` (or `scheduler`) whose scheduler runs the idle timers.
  * @returns an operator from messages to grouped sub-streams.
  * @example
  * rx.message$.pipe(
- *   groupByPeer({ idle: 30_000 }),
+ *   groupByPeer({ idle: 30_000, socket: rx }),
  *   mergeMap((session) => session.pipe(count(), map((n) => `${session.key} sent ${n}`))),
  * ).subscribe(console.log);
  */
@@ -50,6 +56,6 @@ export function groupByPeer<T extends FromSender>(
   const { idle } = options;
   const key = (message: T): string => peerKey(message.remoteInfo);
   if (idle === undefined) return groupBy(key);
-  const scheduler = options.scheduler ?? asyncScheduler;
+  const scheduler = options.socket !== undefined ? schedulerOf(options.socket, options.scheduler) : (options.scheduler ?? asyncScheduler);
   return groupBy(key, { duration: (group) => group.pipe(debounceTime(idle, scheduler)) });
 }
