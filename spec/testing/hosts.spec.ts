@@ -207,6 +207,24 @@ describe('virtual network: hosts and addresses', () => {
     expect(got.map((list) => list.map(({ message }) => Buffer.from(message).toString()))).toEqual([['with loop'], ['with loop', 'without loop']]);
   });
 
+  it('each receiver of a broadcast gets its own bytes: one listener writing into its buffer changes nothing for the others', () => {
+    const got = onNetwork((net, at) => {
+      const texts: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const socket = net.createUDPSocket('udp4', { reuseAddr: true });
+        socket.bind(6000);
+        socket.onMessage(({ message }) => {
+          texts.push(Buffer.from(message).toString());
+          new Uint8Array(message).fill(0x21); // '!'
+        });
+      }
+      const sender = net.createUDPSocket();
+      at(1, () => sender.send({ address: '127.255.255.255', port: 6000, message: 'same', setBroadcast: true }));
+      return texts;
+    });
+    expect(got).toEqual(['same', 'same', 'same']);
+  });
+
   it('multicast TTL 0 keeps a datagram on the sending host', () => {
     const got = onNetwork((net, at) => {
       const remote = net.createUDPSocket('udp4', { host: '10.0.0.2' });

@@ -129,6 +129,14 @@ function collides(a: VirtualHandle, b: VirtualHandle): boolean {
   return a.any || b.any || a.local === b.local;
 }
 
+/** Whether a handle is a member of `group` on the interface kind a datagram arrived on, for `source`. */
+function isMember(h: VirtualHandle, group: string, onLoopback: boolean, source: string): boolean {
+  for (const m of h.memberships) {
+    if (m.group === group && m.onLoopback === onLoopback && (m.source === undefined || m.source === source)) return true;
+  }
+  return false;
+}
+
 const DELIVER = 0;
 const DONE = 1;
 const ERROR = 2;
@@ -747,55 +755,64 @@ export class Network implements VirtualNetwork {
     return best;
   }
 
+  /** Adds the sockets of `host` that take a broadcast or multicast datagram to `targets`. */
+  private collect(p: Packet, route: Route, sender: VirtualHandle, host: Host, arrivedOnLoopback: boolean, targets: VirtualHandle[]): void {
+    if (host !== sender.host && host.cut.has(sender.host)) return;
+    const list = host.ports.get(p.port);
+    if (list === undefined) return;
+    for (const h of list) {
+      if (!acceptsFamily(h, sender.v6)) continue;
+      if (!h.any && h.local !== route.address) continue;
+      if (h.peerAddress !== undefined && (h.peerAddress !== p.source || h.peerPort !== p.sourcePort)) continue;
+      if (route.multicast && !isMember(h, route.address, arrivedOnLoopback, p.source)) continue;
+      targets.push(h);
+    }
+  }
+
   /** Broadcast and multicast: every matching socket of every reached host gets its own copy. */
   private deliverToMany(p: Packet, route: Route, sender: VirtualHandle): number {
     const origin = sender.host;
-    let receivers = 0;
-    const visit = (host: Host, arrivedOnLoopback: boolean): void => {
-      if (host !== origin && host.cut.has(origin)) return;
-      const list = host.ports.get(p.port);
-      if (list === undefined) return;
-      for (const h of list) {
-        if (!acceptsFamily(h, sender.v6)) continue;
-        if (!h.any && h.local !== route.address) continue;
-        if (h.peerAddress !== undefined && (h.peerAddress !== p.source || h.peerPort !== p.sourcePort)) continue;
-        if (route.multicast && !h.memberships.some((m) => m.group === route.address && m.onLoopback === arrivedOnLoopback && (m.source === undefined || m.source === p.source))) {
-          continue;
-        }
-        const data = receivers === 0 ? p.data! : p.data!.slice();
-        receivers++;
-        h.sink.message(data, {
-          address: h.v6 && !sender.v6 ? `::ffff:${p.source}` : p.source,
-          family: h.v6 ? 'IPv6' : 'IPv4',
-          port: p.sourcePort,
-          size: data.byteLength,
-        });
-      }
-    };
+    const targets: VirtualHandle[] = [];
     // Only hosts with an address of the family have a network interface to send or receive on.
     const v6 = sender.v6;
     const networked = origin.firstAddress(v6) !== undefined;
     switch (route.kind) {
       case BROADCAST_LOCAL:
-        visit(origin, true);
+        this.collect(p, route, sender, origin, true, targets);
         break;
       case BROADCAST_ALL:
-        visit(origin, !networked);
-        if (networked) for (const host of this.hosts) if (host !== origin && host.firstAddress(v6) !== undefined) visit(host, false);
+        this.collect(p, route, sender, origin, !networked, targets);
+        if (networked) for (const host of this.hosts) if (host !== origin && host.firstAddress(v6) !== undefined) this.collect(p, route, sender, host, false, targets);
         break;
       case BROADCAST_SUBNET:
-        for (const host of route.hosts!) visit(host, false);
+        for (const host of route.hosts!) this.collect(p, route, sender, host, false, targets);
         break;
       case MULTICAST:
         if (route.viaLoopback) {
-          visit(origin, true);
+          this.collect(p, route, sender, origin, true, targets);
         } else {
-          if (sender.multicastLoopback) visit(origin, false);
+          if (sender.multicastLoopback) this.collect(p, route, sender, origin, false, targets);
           if (sender.multicastTTL > 0) {
-            for (const host of this.hosts) if (host !== origin && host.firstAddress(v6) !== undefined) visit(host, false);
+            for (const host of this.hosts) if (host !== origin && host.firstAddress(v6) !== undefined) this.collect(p, route, sender, host, false, targets);
           }
         }
         break;
+    }
+    // Copies first: a listener writing into its ArrayBuffer must not change what the others get.
+    const data = p.data!;
+    const copies = targets.map((_, i) => (i === 0 ? data : data.slice()));
+    let receivers = 0;
+    for (let i = 0; i < targets.length; i++) {
+      const h = targets[i]!;
+      if (h.state !== BOUND) continue;
+      receivers++;
+      const copy = copies[i]!;
+      h.sink.message(copy, {
+        address: h.v6 && !sender.v6 ? `::ffff:${p.source}` : p.source,
+        family: h.v6 ? 'IPv6' : 'IPv4',
+        port: p.sourcePort,
+        size: copy.byteLength,
+      });
     }
     return receivers;
   }
