@@ -26,6 +26,26 @@ describe('virtual network: faults', () => {
     expect(fates(config)).toEqual(first);
   });
 
+  it('the same seed and the same sends give identical arrival frames and receipts, jitter and duplicates included', () => {
+    const run = (): Array<[number, string, number | undefined]> => {
+      const scheduler = createTestScheduler();
+      const seen: Array<[number, string, number | undefined]> = [];
+      scheduler.run(() => {
+        const net = createVirtualNetwork({ scheduler, seed: 5, latency: 2, jitter: 4, loss: 0.2, duplicate: 0.3 });
+        net.traffic$.subscribe(({ id, fate, arrivedAt }) => seen.push([id, fate, arrivedAt]));
+        const server = net.createUDPSocket();
+        const port = server.bind();
+        server.onMessage(({ message }) => seen.push([scheduler.now(), Buffer.from(message).toString(), undefined]));
+        const client = net.createUDPSocket();
+        for (let i = 0; i < 100; i++) scheduler.schedule(() => client.send({ address: '127.0.0.1', port, message: `m${i}` }), i % 10);
+      });
+      return seen;
+    };
+    const first = run();
+    expect(first.length).toBeGreaterThan(150);
+    expect(run()).toEqual(first);
+  });
+
   it('another seed gives another sequence of fates', () => {
     expect(fates({ seed: 1, loss: 0.3 })).not.toEqual(fates({ seed: 2, loss: 0.3 }));
   });
@@ -99,6 +119,27 @@ describe('virtual network: faults', () => {
       scheduler.schedule(() => net.heal(), 5);
       expectObservable(messages$(server)).toBe('-a-----d-e');
       expectObservable(net.traffic$.pipe(map(({ fate }) => fate[0]))).toBe('-dp-p--d-d');
+    });
+  });
+
+  it('heal(a) restores every link of host a and leaves other partitions in place', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const a = net.createUDPSocket('udp4', { host: '10.0.0.1' });
+      const portA = a.bind();
+      const b = net.createUDPSocket('udp4', { host: '10.0.0.2' });
+      const portB = b.bind();
+      const c = net.createUDPSocket('udp4', { host: '10.0.0.3' });
+      net.partition('10.0.0.1', '10.0.0.3');
+      net.partition('10.0.0.2', '10.0.0.3');
+      net.heal('10.0.0.1');
+      scheduler.schedule(() => {
+        c.send({ address: '10.0.0.1', port: portA, message: 'to a' });
+        c.send({ address: '10.0.0.2', port: portB, message: 'to b' });
+      }, 1);
+      expectObservable(messages$(a)).toBe('-x', { x: 'to a' });
+      expectObservable(messages$(b)).toBe('');
     });
   });
 
