@@ -210,6 +210,43 @@ describe('the lookup option', () => {
     expect(socket.address()?.port).toBe(port);
   });
 
+  it('datagrams sent while an asynchronous bind resolves go out once bound', async () => {
+    const receiver = await bound();
+    const lookup: UDPLookupFunction = (_hostname, family, callback) => {
+      setTimeout(() => callback(null, '127.0.0.1', family), 10);
+    };
+    const socket = open('udp4', { lookup });
+    const messages = record(receiver, 'message');
+    socket.bind(0, 'me.test');
+    const outcome = new Promise<unknown>((resolve) =>
+      socket.sendWithCallback({ address: LOOPBACK.udp4, port: receiver.address()!.port, message: 'queued 1' }, resolve),
+    );
+    socket.send({ address: LOOPBACK.udp4, port: receiver.address()!.port, message: 'queued 2' });
+    expect(await outcome).toBeNull();
+    await messages.waitFor(2);
+    expect(messages.values.map((m) => text(m.message))).toEqual(['queued 1', 'queued 2']);
+  });
+
+  it('datagrams sent while an asynchronous bind resolves fail with its error when the bind fails', async () => {
+    const lookup: UDPLookupFunction = (_hostname, family, callback) => {
+      setTimeout(() => callback(null, '192.0.2.1', family), 10);
+    };
+    const socket = open('udp4', { lookup });
+    const errors = record(socket, 'error');
+    expect(socket.bind(0, 'far.test')).toBe(0);
+    const outcome = new Promise<{ code?: string } | null>((resolve) =>
+      socket.sendWithCallback({ address: LOOPBACK.udp4, port: 9, message: 'x' }, resolve),
+    );
+    socket.write({ address: LOOPBACK.udp4, port: 9, message: 'y' });
+    expect((await outcome)?.code).toBe('EADDRNOTAVAIL');
+    await errors.waitFor(2);
+    await delay(20);
+    expect(errors.values.map((e) => [e.code, e.errMsg.split(' ')[0]])).toEqual([
+      ['EADDRNOTAVAIL', 'bind:fail'],
+      ['EADDRNOTAVAIL', 'write:fail'],
+    ]);
+  });
+
   it('connect resolves its hostname through lookup', async () => {
     const peer = await bound();
     const socket = open('udp4', { lookup: mapping({ 'peer.test': '127.0.0.1' }) });

@@ -51,6 +51,8 @@ function notConnected(): Error {
 class NodeDgramHandle implements UdpHandle {
   private readonly socket: dgram.Socket;
   private bindDone: UdpDoneCallback | null = null;
+  /** Completions of the sends node:dgram queued while an asynchronous bind was pending. */
+  private queuedSends: UdpDoneCallback[] | null = null;
   private closed = false;
 
   constructor(type: UDPSocketType, options: UdpHandleOptions, private readonly sink: UdpHandleSink) {
@@ -78,8 +80,12 @@ class NodeDgramHandle implements UdpHandle {
 
   private settleBind(error: Error | null): void {
     const done = this.bindDone;
+    const queued = this.queuedSends;
     this.bindDone = null;
+    this.queuedSends = null;
     if (done !== null && !this.closed) done(error);
+    // node:dgram drops the sends it queued during a bind that fails, without calling them back.
+    if (error !== null && queued !== null) for (const callback of queued) if (!this.closed) callback(error);
   }
 
   bind(port: number, address: string | undefined, done: UdpDoneCallback): void {
@@ -128,6 +134,7 @@ class NodeDgramHandle implements UdpHandle {
     done?: UdpDoneCallback,
   ): void {
     const callback = done ?? this.sendDone;
+    if (this.bindDone !== null) (this.queuedSends ??= []).push(callback);
     if (offset === 0 && length === data.byteLength) {
       if (port === undefined) this.socket.send(data, callback);
       else this.socket.send(data, port, address, callback);
@@ -218,6 +225,7 @@ class NodeDgramHandle implements UdpHandle {
     if (this.closed) return;
     this.closed = true;
     this.bindDone = null;
+    this.queuedSends = null;
     try {
       this.socket.close();
     } catch {
