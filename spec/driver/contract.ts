@@ -1304,7 +1304,7 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         { name: 'setSendBufferSize(1.5) while unbound', state: 'unbound', call: (s) => s.setSendBufferSize!(1.5), op: 'setSendBufferSize', code: 'ERR_OUT_OF_RANGE', errCode: -1 },
       ];
 
-      it.each(rows.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
+      it.each(rows.map((row) => [`${row.name} reports ${row.code} (errCode ${row.errCode})`, row] as const))('%s', async (_name, row) => {
         const socket = row.state === 'bound' ? await bound() : open();
         const sink = await bound();
         const port = row.state === 'bound' ? socket.address()!.port : sink.address()!.port;
