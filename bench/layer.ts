@@ -7,14 +7,15 @@
  * node:dgram socket; here an EventEmitter stands for that socket and a stub driver hands over
  * the sink, so the measured path is exactly the library's. Datagrams are pre-allocated
  * Buffers (node allocates one per datagram in either case) with a fresh `rinfo` each, as node
- * makes. Subjects rotate every round; figures are ns per datagram.
+ * makes. Sends go to a stub handle that completes on the next tick, as node does. Subjects
+ * rotate every round; figures are ns per datagram.
  *
  * Set against the CPU cost of one real datagram (receive stage), the difference gives the
  * receive ratio the layer allows: `raw / (raw + overhead)` — steady on a loaded machine, where
  * the socket figures are not.
  */
 import { EventEmitter } from 'node:events';
-import { asapScheduler, type Subscription } from 'rxjs';
+import { asapScheduler, Subject as RxSubject, type Subscription } from 'rxjs';
 import type { UDPRemoteInfo, UdpDriver, UdpHandle, UdpHandleSink } from '../src';
 import type { BenchContext, Figure } from './context';
 import { lib } from './lib';
@@ -43,7 +44,10 @@ function stubDriver(): { driver: UdpDriver; sink: () => UdpHandleSink } {
   const handle: Partial<UdpHandle> = {
     bind: (_port, _address, done) => done(null),
     address: () => ({ address: '127.0.0.1', family: 'IPv4', port: 40000 }),
-    send: () => undefined,
+    // node completes a synchronous send on the next tick: so does the stub.
+    send: (_data, _offset, _length, _port, _address, done) => {
+      if (done !== undefined) process.nextTick(done, null);
+    },
     close: () => undefined,
   };
   return {
@@ -134,6 +138,9 @@ const receiveCases: LayerCase[] = [
   },
 ];
 
+const SEND_BATCH = 500;
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const sendCases: LayerCase[] = [
   {
     id: 'driver',
@@ -142,9 +149,32 @@ const sendCases: LayerCase[] = [
     setup() {
       const { driver } = stubDriver();
       const handle = driver.open('udp4', {}, { message: () => undefined, error: () => undefined });
+      const done = (): void => {
+        consumed++;
+      };
       return {
-        step: (i) => handle.send(pool[i & (POOL - 1)]!, 0, PAYLOAD_SIZE, 50000, '127.0.0.1'),
+        step: (i) => handle.send(pool[i & (POOL - 1)]!, 0, PAYLOAD_SIZE, 50000, '127.0.0.1', done),
         teardown: () => handle.close(),
+      };
+    },
+  },
+  {
+    id: 'sendTo',
+    label: 'sendTo operator',
+    setup() {
+      const { driver } = stubDriver();
+      const udp = lib().createUDPSocket('udp4', { driver });
+      udp.bind(0, '127.0.0.1');
+      const source = new RxSubject<Uint8Array>();
+      const subscription = source.pipe(lib().sendTo(lib().fromUDPSocket(udp), { address: '127.0.0.1', port: 50000 })).subscribe(() => {
+        consumed++;
+      });
+      return {
+        step: (i) => source.next(pool[i & (POOL - 1)]!),
+        teardown: () => {
+          subscription.unsubscribe();
+          udp.close();
+        },
       };
     },
   },
@@ -161,24 +191,50 @@ const sendCases: LayerCase[] = [
       };
     },
   },
+  {
+    id: 'sendWithCallback',
+    label: 'createUDPSocket sendWithCallback()',
+    setup() {
+      const { driver } = stubDriver();
+      const udp = lib().createUDPSocket('udp4', { driver });
+      udp.bind(0, '127.0.0.1');
+      const done = (): void => {
+        consumed++;
+      };
+      return {
+        step: (i) => udp.sendWithCallback({ address: '127.0.0.1', port: 50000, message: pool[i & (POOL - 1)]! }, done),
+        teardown: () => udp.close(),
+      };
+    },
+  },
 ];
 
-function time(c: LayerCase, iterations: number): number {
+/**
+ * ns per step. Steps run in batches of {@link SEND_BATCH} with a turn of the event loop between
+ * them, so that completions (node's next-tick callbacks) are part of the time, as they are for
+ * a socket.
+ */
+async function time(c: LayerCase, iterations: number): Promise<number> {
   collectGarbage();
   const { step, teardown } = c.setup();
   for (let i = 0; i < 10_000; i++) step(i);
+  await tick();
   const t0 = performance.now();
-  for (let i = 0; i < iterations; i++) step(i);
+  for (let i = 0; i < iterations; ) {
+    const end = Math.min(iterations, i + SEND_BATCH);
+    for (; i < end; i++) step(i);
+    await tick();
+  }
   const ns = ((performance.now() - t0) * 1e6) / iterations;
   teardown();
   return ns;
 }
 
-function runGroup(ctx: BenchContext, cases: LayerCase[], iterations: number, rounds: number, group: string): Record<string, LayerSubjectResult> {
+async function runGroup(ctx: BenchContext, cases: LayerCase[], iterations: number, rounds: number, group: string): Promise<Record<string, LayerSubjectResult>> {
   const samples = new Map<string, number[]>(cases.map((c) => [c.id, []]));
   for (let round = 0; round < rounds; round++) {
     for (const c of rotate(cases, round)) {
-      const ns = time(c, iterations);
+      const ns = await time(c, iterations);
       samples.get(c.id)!.push(ns);
       ctx.progress.update(`${group} round ${round + 1}/${rounds} ${c.id}: ${ns.toFixed(0)} ns`);
     }
@@ -196,8 +252,8 @@ export async function benchLayer(ctx: BenchContext, stageIndex: number): Promise
   const iterations = ctx.quick ? 200_000 : 2_000_000;
   const rounds = ctx.quick ? 3 : 9;
   ctx.progress.begin('layer cost in process', rounds * (receiveCases.length + sendCases.length), stageIndex);
-  const receive = runGroup(ctx, receiveCases, iterations, rounds, 'receive');
-  const send = runGroup(ctx, sendCases, iterations, rounds, 'send');
+  const receive = await runGroup(ctx, receiveCases, iterations, rounds, 'receive');
+  const send = await runGroup(ctx, sendCases, iterations, rounds, 'send');
   if (consumed === 0) throw new Error('layer: nothing consumed');
   return { iterations, rounds, receive, send };
 }

@@ -54,13 +54,14 @@ for (const node of profile.nodes) {
   byOrigin.set(o, (byOrigin.get(o) ?? 0) + us);
 }
 const busy = total - (byOrigin.get('idle') ?? 0);
-const pct = (us: number, of: number): string => `${((us / of) * 100).toFixed(1).padStart(5)}%`;
+const pct = (us: number, of: number): string =>
+  `${((us / of) * 100).toFixed(1).padStart(5)}% ${(us / 1000).toFixed(0).padStart(6)} ms`;
 console.log(`${file}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s busy\n`);
-console.log('by origin (share of busy time):');
+console.log('by origin (share of busy time, self ms):');
 for (const [o, us] of [...byOrigin].sort((a, b) => b[1] - a[1])) {
   if (o !== 'idle') console.log(`  ${pct(us, busy)}  ${o}`);
 }
-console.log(`\ntop functions by self time (share of busy time):`);
+console.log(`\ntop functions by self time (share of busy time, self ms):`);
 const top = [...byFunction].sort((a, b) => b[1] - a[1]).filter(([key]) => !key.startsWith("(idle)")).slice(0, Number(topArg));
 for (const [key, us] of top) {
   console.log(`  ${pct(us, busy)}  ${key}`);

@@ -53,6 +53,7 @@ export const TARGETS = {
 export const fmtRate = (rate: number): string =>
   Number.isFinite(rate) ? `${Math.round(rate).toLocaleString('en-US')}/s` : 'n/a';
 export const fmtMB = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : 'n/a');
+const fmtSignedNs = (ns: number): string => `${ns < 0 ? '−' : '+'}${Math.abs(ns).toFixed(0)} ns`;
 const fmtUs = (us: number): string => (Number.isFinite(us) ? `${us.toFixed(1)} µs` : 'n/a');
 const fmtRange = (f: { min: number; max: number }, unit: (x: number) => string): string =>
   `${unit(f.min)}–${unit(f.max)}`;
@@ -73,19 +74,21 @@ export function buildRows(results: BenchResults): Row[] {
       rows.push({
         figure: 'receive path, in process',
         subject: s.label,
-        value: `${s.ns.median.toFixed(0)} ns/datagram (+${s.overheadNs.toFixed(0)} ns)`,
+        value: `${s.ns.median.toFixed(0)} ns/datagram (${fmtSignedNs(s.overheadNs)})`,
         baseline: `${base.ns.median.toFixed(0)} ns`,
         ...(projected !== undefined ? { ratio: projected } : {}),
         target: projected !== undefined ? '(projected receive ratio)' : '',
       });
     }
-    const send = layer.send['send'];
-    if (send !== undefined) {
+    const driver = layer.send['driver']!;
+    for (const id of ['sendTo', 'send', 'sendWithCallback']) {
+      const s = layer.send[id];
+      if (s === undefined) continue;
       rows.push({
         figure: 'send path, in process',
-        subject: send.label,
-        value: `${send.ns.median.toFixed(0)} ns/call (+${send.overheadNs.toFixed(0)} ns)`,
-        baseline: `${layer.send['driver']!.ns.median.toFixed(0)} ns (driver stub)`,
+        subject: s.label,
+        value: `${s.ns.median.toFixed(0)} ns/datagram (${fmtSignedNs(s.overheadNs)})`,
+        baseline: `${driver.ns.median.toFixed(0)} ns (driver stub)`,
         target: '',
       });
     }

@@ -28,8 +28,8 @@ export interface RttResult {
 }
 
 export async function benchRtt(ctx: BenchContext, subjects: PingerSubject[], stageIndex: number): Promise<RttResult> {
-  const pings = ctx.quick ? 500 : 3000;
-  const rounds = ctx.quick ? 2 : 9;
+  const pings = ctx.quick ? 500 : 2000;
+  const rounds = ctx.quick ? 2 : 15;
   const warmup = ctx.quick ? 100 : 500;
   const echoPort = await ctx.peer.openEcho();
   ctx.progress.begin('round trip', rounds * subjects.length, stageIndex);
