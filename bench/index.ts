@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   try {
     if (options.only.has('layer')) results.layer = await benchLayer(ctx, index++);
     if (options.only.has('receive')) {
-      results.receive = await benchReceive(ctx, receivers(), index, stageCount);
+      results.receive = await benchReceive(ctx, receivers(), index);
       index += 2;
     }
     if (options.only.has('send')) results.send = await benchSend(ctx, senders(), index++);

@@ -111,7 +111,7 @@ const fmt = (rate: number): string => `${Math.round(rate / 1000)}k/s`;
  * Runs the receive figures.
  * @param subjects - the baseline first, then the subjects compared with it.
  */
-export async function benchReceive(ctx: BenchContext, subjects: ReceiverSubject[], stageIndex: number, stages: number): Promise<ReceiveResult> {
+export async function benchReceive(ctx: BenchContext, subjects: ReceiverSubject[], stageIndex: number): Promise<ReceiveResult> {
   const quick = ctx.quick;
   const probeMs = quick ? 300 : 1000;
   const rounds = quick ? 2 : 9;
