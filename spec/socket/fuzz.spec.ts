@@ -3,7 +3,6 @@ import {
   createUDPSocket,
   nodeDgramDriver,
   type UDPLookupFunction,
-  type UDPSocket,
   type UDPSocketType,
   type UdpDoneCallback,
   type UdpDriver,
