@@ -834,6 +834,19 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
     // ---- listeners ---------------------------------------------------------------------------
 
     describe('on/off listeners', () => {
+      it('onError fires asynchronously: never inside the failing call, and a listener added right after it hears it', async () => {
+        const socket = await bound();
+        let duringCall = false;
+        socket.onError(() => (duringCall = true));
+        socket.setTTL(-1);
+        socket.send({ address: ip.ipv4, port: 0, message: 'x' });
+        expect(duringCall).toBe(false);
+        const errors = record(socket, 'error');
+        await errors.waitFor(2, timeout);
+        expect(errors.values.map((e) => e.code)).toEqual(['ERR_OUT_OF_RANGE', 'ERR_SOCKET_BAD_PORT']);
+        expect(duringCall).toBe(true);
+      });
+
       it('listeners run in registration order', async () => {
         const socket = await bound();
         const order: number[] = [];
