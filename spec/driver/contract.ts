@@ -343,6 +343,14 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         expect(bytesOf(received.message)).toEqual([11, 12, 13, 14]);
       });
 
+      it('a Uint8Array over a SharedArrayBuffer is received as an ArrayBuffer', async () => {
+        const message = new Uint8Array(new SharedArrayBuffer(3));
+        message.set([5, 6, 7]);
+        const { received } = await roundTrip({ message });
+        expect(received.message).toBeInstanceOf(ArrayBuffer);
+        expect(bytesOf(received.message)).toEqual([5, 6, 7]);
+      });
+
       it('sending does not modify the message', async () => {
         const message = new Uint8Array([7, 8, 9]);
         await roundTrip({ message });

@@ -107,6 +107,19 @@ describe('onMessage message buffer', () => {
     expect(bytesOf(message)).toEqual([9, 8]);
   });
 
+  it('is an ArrayBuffer (a copy) when the driver hands over a view of a SharedArrayBuffer', async () => {
+    const { driver, deliver } = manualDriver();
+    const socket = open('udp4', { driver });
+    socket.bind(0);
+    const shared = new Uint8Array(new SharedArrayBuffer(4));
+    shared.set([4, 3, 2, 1]);
+    const received = nextEvent(socket, 'message');
+    deliver(shared, { address: '10.0.0.2', family: 'IPv4', port: 5000, size: 4 });
+    const { message } = await received;
+    expect(message).toBeInstanceOf(ArrayBuffer);
+    expect(bytesOf(message)).toEqual([4, 3, 2, 1]);
+  });
+
   it('a datagram without message listeners reaches none and costs no error', async () => {
     const { driver, deliver } = manualDriver();
     const socket = open('udp4', { driver });

@@ -81,8 +81,14 @@ function dispatchEvent(this: SchedulerAction<EventTask>, task: EventTask | undef
  */
 export function toArrayBuffer(data: Uint8Array): ArrayBuffer {
   const buffer = data.buffer;
-  if (data.byteOffset === 0 && data.byteLength === buffer.byteLength && buffer instanceof ArrayBuffer) return buffer;
-  return buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
+  if (buffer instanceof ArrayBuffer) {
+    if (data.byteOffset === 0 && data.byteLength === buffer.byteLength) return buffer;
+    return buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
+  }
+  // A view of a SharedArrayBuffer (a driver may pass the sender's bytes on): copy into an ArrayBuffer.
+  const copy = new ArrayBuffer(data.byteLength);
+  new Uint8Array(copy).set(data);
+  return copy;
 }
 
 class UDPSocketImpl implements UDPSocket, UdpHandleSink {
