@@ -1,4 +1,4 @@
-import { catchError, firstValueFrom, lastValueFrom, map, mergeMap, of, range, toArray } from 'rxjs';
+import { Subject, catchError, firstValueFrom, lastValueFrom, map, mergeMap, of, range, share, toArray } from 'rxjs';
 import { TimeoutError, UDPSocketError, decode, fromUDPSocket, reply, request, text, type UDPMessageResult } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
@@ -143,6 +143,36 @@ describe('request (marbles over the virtual network)', () => {
         map(textOf),
       );
       expectObservable(replies$).toBe('---b--(a|)', { a: 're:a', b: 're:b' });
+    });
+  });
+
+  it('with concurrency 1, a request waits for the previous reply before it is sent', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler, latency: 1 });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      server.message$.pipe(reply(server, ({ message }) => message)).subscribe();
+      const client = fromUDPSocket(net.createUDPSocket());
+      const replies$ = cold('ab|').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, concurrency: 1 }), map(textOf));
+      expectObservable(replies$).toBe('--a-(b|)');
+      expectObservable(server.message$.pipe(map(textOf)), '^ 6ms !').toBe('-a-b');
+    });
+  });
+
+  it('a request sent from the handler of a reply is answered by its own reply, not by the one being handled', () => {
+    const scheduler = marbles();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler, latency: 1 });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      server.message$.pipe(reply(server, ({ message }) => message)).subscribe();
+      const client = fromUDPSocket(net.createUDPSocket());
+      const asks = new Subject<string>();
+      const replies$ = asks.pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10 }), map(textOf), share());
+      replies$.subscribe((r) => (r === '1' ? asks.next('2') : r === '2' ? asks.next('3') : undefined));
+      scheduler.schedule(() => asks.next('1'), 1);
+      expectObservable(replies$, '^ 10ms !').toBe('---1-2-3');
     });
   });
 

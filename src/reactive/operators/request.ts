@@ -1,8 +1,7 @@
-import { Observable, mergeMap, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
-import { UDPSocketError } from '../../errors';
+import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { UDPMessage, UDPMessageResult } from '../../socket/types';
+import { RequestRun, type RequestSettings } from '../internal/request-run';
 import { rxOf, schedulerOf, type SocketInput } from '../internal/rx-of';
-import { TimeoutError } from '../timeout-error';
 import type { UDPTarget } from '../types';
 
 /** Options of {@link request}. */
@@ -37,8 +36,8 @@ export interface RequestOptions<T> {
   scheduler?: SchedulerLike;
 }
 
-function peerOf(target: UDPTarget): string {
-  return target.address.includes(':') ? `[${target.address}]:${target.port}` : `${target.address}:${target.port}`;
+function defaultMatch(address: string, port: number): (reply: UDPMessageResult) => boolean {
+  return (reply) => reply.remoteInfo.port === port && reply.remoteInfo.address === address;
 }
 
 /**
@@ -73,69 +72,30 @@ export function request<T extends UDPMessage>(
   target: UDPTarget,
   options: RequestOptions<T>,
 ): OperatorFunction<T, UDPMessageResult> {
-  const rx = rxOf(socket);
-  const scheduler = schedulerOf(socket, options.scheduler);
-  const timeout = Math.max(0, options.timeout);
-  const retries = options.retries !== undefined && options.retries > 0 ? Math.floor(options.retries) : 0;
-  const backoff = options.backoff !== undefined && options.backoff > 0 ? options.backoff : 1;
-  const { address, port } = target;
-  const setBroadcast = target.setBroadcast === true;
-  const match =
-    options.match ??
-    ((reply: UDPMessageResult): boolean => reply.remoteInfo.port === port && reply.remoteInfo.address === address);
-  const peer = peerOf(target);
-
-  const exchange = (payload: T): Observable<UDPMessageResult> =>
+  const settings: RequestSettings<T> = {
+    rx: rxOf(socket),
+    scheduler: schedulerOf(socket, options.scheduler),
+    target: { address: target.address, port: target.port, setBroadcast: target.setBroadcast === true },
+    peer: target.address.includes(':') ? `[${target.address}]:${target.port}` : `${target.address}:${target.port}`,
+    timeout: Math.max(0, options.timeout),
+    retries: options.retries !== undefined && options.retries > 0 ? Math.floor(options.retries) : 0,
+    backoff: options.backoff !== undefined && options.backoff > 0 ? options.backoff : 1,
+    concurrency: options.concurrency !== undefined && options.concurrency >= 1 ? options.concurrency : Infinity,
+    match: options.match ?? defaultMatch(target.address, target.port),
+  };
+  return (source) =>
     new Observable<UDPMessageResult>((subscriber) => {
-      let attempts = 0;
-      let elapsed = 0;
-      let wait = timeout;
-      let timer: Subscription | undefined;
-      let sending: Subscription | undefined;
-      // The listener first: a reply faster than the send's return is not missed.
-      const inbox = rx.message$.subscribe({
-        next: (message) => {
-          let matched: boolean;
-          try {
-            matched = match(message, payload);
-          } catch (error) {
-            subscriber.error(error);
-            return;
-          }
-          if (matched) {
-            subscriber.next(message);
-            subscriber.complete();
-          }
-        },
-        complete: () =>
-          subscriber.error(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'request', `socket closed before ${peer} replied`)),
+      const run = new RequestRun<T>(settings, subscriber);
+      // The reply listener first: in place before the first datagram leaves.
+      run.listen();
+      const upstream = source.subscribe({
+        next: (payload) => run.push(payload),
+        error: (error: unknown) => run.fail(error),
+        complete: () => run.end(),
       });
-      const attempt = (): void => {
-        attempts++;
-        sending?.unsubscribe();
-        sending = rx
-          .send(setBroadcast ? { address, port, message: payload, setBroadcast } : { address, port, message: payload })
-          .subscribe({ error: (error: unknown) => subscriber.error(error) });
-        if (subscriber.closed) return;
-        const delay = wait;
-        timer = scheduler.schedule(() => {
-          elapsed += delay;
-          if (attempts <= retries) {
-            wait *= backoff;
-            attempt();
-          } else {
-            subscriber.error(new TimeoutError(attempts, elapsed, peer));
-          }
-        }, delay);
-      };
-      if (!subscriber.closed) attempt();
       return () => {
-        inbox.unsubscribe();
-        timer?.unsubscribe();
-        sending?.unsubscribe();
+        run.close();
+        upstream.unsubscribe();
       };
     });
-
-  const concurrency = options.concurrency !== undefined && options.concurrency >= 1 ? options.concurrency : Infinity;
-  return (source) => source.pipe(mergeMap(exchange, concurrency));
 }
