@@ -244,3 +244,21 @@ describe('ref() and unref()', () => {
     expect(status).toBe(0);
   });
 });
+
+describe('datagram size limits of udp6 on Linux loopback', () => {
+  it('65527 bytes (65535 minus the UDP header) are delivered whole', async () => {
+    const socket = await bound('udp6');
+    const received = nextEvent(socket, 'message');
+    socket.send({ address: LOOPBACK.udp6, port: socket.address()!.port, message: new Uint8Array(65527) });
+    expect((await received).message.byteLength).toBe(65527);
+  });
+
+  it('65528 bytes report EMSGSIZE once and the socket stays usable', async () => {
+    const socket = await bound('udp6');
+    const errors = record(socket, 'error');
+    socket.send({ address: LOOPBACK.udp6, port: socket.address()!.port, message: new Uint8Array(65528) });
+    await errors.waitFor(1);
+    await expectEcho(pool(), socket, LOOPBACK.udp6);
+    expect(errors.values.map((e) => [e.code, e.errCode])).toEqual([['EMSGSIZE', -2]]);
+  });
+});
