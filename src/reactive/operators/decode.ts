@@ -1,4 +1,5 @@
 import { Observable, config, type OperatorFunction } from 'rxjs';
+import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import { UDPSocketError } from '../../errors';
 import type { UDPMessageResult } from '../../socket/types';
 import type { UDPBytes, UDPCodec } from './codec';
@@ -42,8 +43,8 @@ export function decode<T>(codec: UDPCodec<T>, onError?: DecodeErrorHandler): Ope
         : (error: UDPSocketError, input: DecodeInput): void => onError.next(error, input);
   return (source) =>
     new Observable<T>((subscriber) =>
-      source.subscribe({
-        next: (input) => {
+      source.subscribe(
+        createOperatorSubscriber(subscriber, (input: DecodeInput) => {
           let value: T;
           try {
             value = codec.decode(bytesOf(input));
@@ -53,9 +54,7 @@ export function decode<T>(codec: UDPCodec<T>, onError?: DecodeErrorHandler): Ope
             return;
           }
           subscriber.next(value);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
+        }),
+      ),
     );
 }

@@ -1,4 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
+import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import { UDPSocketError } from '../../errors';
 import type { UDPMessage } from '../../socket/types';
 import type { UDPCodec } from './codec';
@@ -16,8 +17,8 @@ import type { UDPCodec } from './codec';
 export function encode<T>(codec: UDPCodec<T>): OperatorFunction<T, UDPMessage> {
   return (source) =>
     new Observable<UDPMessage>((subscriber) =>
-      source.subscribe({
-        next: (value) => {
+      source.subscribe(
+        createOperatorSubscriber(subscriber, (value: T) => {
           let payload: UDPMessage;
           try {
             payload = codec.encode(value);
@@ -27,9 +28,7 @@ export function encode<T>(codec: UDPCodec<T>): OperatorFunction<T, UDPMessage> {
             return;
           }
           subscriber.next(payload);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      }),
+        }),
+      ),
     );
 }

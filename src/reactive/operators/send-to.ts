@@ -1,4 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
+import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import type { UDPMessage, UDPSendOption } from '../../socket/types';
 import { rawOf, type SocketInput } from '../internal/rx-of';
 import { DEFAULT_BUFFER_SIZE, DEFAULT_CONCURRENCY, SendRun } from '../internal/send-run';
@@ -71,14 +72,16 @@ export function sendTo(
   return (source) =>
     new Observable<SendReceipt>((subscriber) => {
       const run = new SendRun(raw, target, concurrency, bufferSize, subscriber);
-      const upstream = source.subscribe({
-        next: (value) => run.push(value),
-        error: (error: unknown) => run.fail(error),
-        complete: () => run.end(),
-      });
-      return () => {
-        run.close();
-        upstream.unsubscribe();
-      };
+      // An operator subscriber (as RxJS's own operators use) forwards each value without the
+      // extra safe-subscriber hop of subscribe({ next }), and unsubscribes with `subscriber`.
+      source.subscribe(
+        createOperatorSubscriber(
+          subscriber,
+          (value) => run.push(value),
+          () => run.end(),
+          (error) => run.fail(error),
+        ),
+      );
+      return () => run.close();
     });
 }
