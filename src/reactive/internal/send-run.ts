@@ -7,7 +7,7 @@ import { Fifo } from './fifo';
 import { errorOfThrown } from './socket-error';
 
 /** The default bound on datagrams handed to the socket and not yet confirmed. */
-export const DEFAULT_CONCURRENCY = 256;
+export const DEFAULT_CONCURRENCY = 1024;
 /** The default bound on values waiting for a free send slot. */
 export const DEFAULT_BUFFER_SIZE = 65536;
 

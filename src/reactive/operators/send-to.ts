@@ -9,7 +9,7 @@ import type { SendReceipt, UDPTarget } from '../types';
 export interface SendToOptions {
   /**
    * At most this many datagrams handed to the socket and not yet confirmed; further values wait.
-   * @default 256
+   * @default 1024
    */
   concurrency?: number;
   /**
@@ -46,7 +46,7 @@ function positive(value: number | undefined, fallback: number): number {
  *
  * @param socket - an {@link RxUDPSocket} or a plain socket.
  * @param target - where payloads go; omit it to send full send options.
- * @param options - `concurrency` (default 256) and `bufferSize` (default 65536).
+ * @param options - `concurrency` (default 1024) and `bufferSize` (default 65536).
  * @returns an operator from payloads (or send options) to receipts.
  * @example
  * interval(1000).pipe(
