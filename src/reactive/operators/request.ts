@@ -43,14 +43,16 @@ function defaultMatch(address: string, port: number): (reply: UDPMessageResult) 
 /**
  * UDP request/response: for each value, sends it to `target` and emits the first matching reply.
  *
- * For each request the reply listener is in place before the datagram is sent. With no matching
+ * The reply listener (one `message$` subscription) is attached when the operator is subscribed,
+ * so it is in place before any request is sent. With no matching
  * reply after `timeout` ms the datagram is sent again, `retries` times; after the last wait the
  * request errors with a {@link TimeoutError} (code `ETIMEDOUT`) — exactly `(retries + 1) × timeout`
  * after the request with the default backoff. Requests run concurrently (up to `concurrency`),
  * each reply going to every pending request whose `match` accepts it; replies are emitted as
  * they arrive. The default `match` accepts any datagram from `target`: give one that checks an
- * id when several requests to one peer may be pending at once (or set `concurrency: 1`).
- * Unsubscribing cancels every pending exchange: its timer and its listener are removed.
+ * id when several requests to one peer may be pending at once (or set `concurrency: 1`). A reply
+ * is offered only to requests sent before it arrived, never to one sent while it is handled.
+ * Unsubscribing cancels every pending exchange and removes the timer and the listener.
  *
  * Errors: `ETIMEDOUT` ({@link TimeoutError}); the `UDPSocketError` of a failed send (on a socket
  * with `sendWithCallback`; a WeChat / Taro socket reports send failures on `error$` only, so
