@@ -1,4 +1,5 @@
 import { Observable, Subscription, isObservable, type OperatorFunction } from 'rxjs';
+import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import type { UDPMessage, UDPMessageResult } from '../../socket/types';
 import { rawOf, type SocketInput } from '../internal/rx-of';
 import { DEFAULT_BUFFER_SIZE, DEFAULT_CONCURRENCY, SendRun } from '../internal/send-run';
@@ -44,41 +45,43 @@ export function reply(
       const done = (): void => {
         if (--active === 0) run.end();
       };
-      const upstream = source.subscribe({
-        next: (message) => {
-          let result: ReplyResult;
-          try {
-            result = project(message, index++);
-          } catch (error) {
-            run.fail(error);
-            return;
-          }
-          if (result === null || result === undefined) return;
-          const { address, port } = message.remoteInfo;
-          if (!isObservable(result)) {
-            run.push({ address, port, message: result });
-            return;
-          }
-          active++;
-          let inner: Subscription | undefined;
-          let finished = false;
-          inner = result.subscribe({
-            next: (payload) => run.push({ address, port, message: payload }),
-            error: (error: unknown) => run.fail(error),
-            complete: () => {
-              finished = true;
-              if (inner !== undefined) inners.remove(inner);
-              done();
-            },
-          });
-          if (!finished) inners.add(inner);
-        },
-        error: (error: unknown) => run.fail(error),
-        complete: done,
-      });
+      source.subscribe(
+        createOperatorSubscriber(
+          subscriber,
+          (message: UDPMessageResult) => {
+            let result: ReplyResult;
+            try {
+              result = project(message, index++);
+            } catch (error) {
+              run.fail(error);
+              return;
+            }
+            if (result === null || result === undefined) return;
+            const { address, port } = message.remoteInfo;
+            if (!isObservable(result)) {
+              run.push({ address, port, message: result });
+              return;
+            }
+            active++;
+            let inner: Subscription | undefined;
+            let finished = false;
+            inner = result.subscribe({
+              next: (payload) => run.push({ address, port, message: payload }),
+              error: (error: unknown) => run.fail(error),
+              complete: () => {
+                finished = true;
+                if (inner !== undefined) inners.remove(inner);
+                done();
+              },
+            });
+            if (!finished) inners.add(inner);
+          },
+          done,
+          (error: unknown) => run.fail(error),
+        ),
+      );
       return () => {
         run.close();
-        upstream.unsubscribe();
         inners.unsubscribe();
       };
     });
