@@ -111,8 +111,10 @@ describe('openUDPSocket (real sockets)', () => {
 
   it('opens a WeChat socket through `create` and leaves no listener behind once closed', async () => {
     const wx = new WeChatStandIn();
+    const bind = jest.spyOn(wx, 'bind');
     const rx = await firstValueFrom(openUDPSocket({ create: () => wx }).pipe(mergeMap((socket) => [socket])));
     await firstValueFrom(rx.close$);
+    expect(bind).toHaveBeenCalledWith(); // no port: WeChat picks one
     expect(wx.listenerCount()).toBe(0);
   });
 });

@@ -77,7 +77,8 @@ export function openUDPSocket(options: OpenUDPSocketOptions = {}): Observable<Rx
       }),
     );
     subscriptions.add(rx.close$.subscribe(() => subscriber.complete()));
-    rx.bind(port ?? 0, address);
+    // Without a port, bind() gets none: a WeChat socket then picks one, as its docs say.
+    rx.bind(port, address);
     return () => {
       subscriptions.unsubscribe();
       if (rx.state !== 'closed') rx.close();
