@@ -24,7 +24,7 @@ function origin(url: string, name: string): string {
   if (name === '(garbage collector)') return 'GC';
   if (name === '(idle)') return 'idle';
   if (name === '(program)') return 'native (program)';
-  if (url.includes('/src/')) return 'rxjs-udp src/';
+  if (url.includes('/src/') || url.includes('/results/.build/')) return 'rxjs-udp (src/ or its tsc build)';
   if (url.includes('/bench/')) return 'bench harness';
   if (url.includes('node_modules/rxjs')) return 'rxjs';
   if (url.startsWith('node:')) return 'node internals';
