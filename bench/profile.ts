@@ -6,7 +6,8 @@
  *   npx tsx bench/profile.ts send raw 5
  *   npx tsx bench/profile-summary.ts bench/results/profiles/receive-onMessage.cpuprofile
  *
- * `receive <subject>`: the peer sends unpaced to a receiver of the subject.
+ * `receive <subject> [seconds] [rate]`: the peer sends to a receiver of the subject, unpaced or
+ *   paced at `rate` datagrams/s.
  * `send <subject>`: the subject sends in batches to the peer's sink.
  * `rtt <subject>`: sequential ping-pongs with the peer's echo server (raw, request, callback).
  * Subjects are the ids of `bench/subjects.ts` (raw, onMessage, message$, send, sendTo, ...).
@@ -43,7 +44,8 @@ async function stopProfiler(file: string): Promise<void> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2).filter((a) => a !== '--src');
   if (!process.argv.includes('--src')) buildLibrary();
-  const [direction, id, seconds = '5'] = args;
+  const [direction, id, seconds = '5', rateArg = '0'] = args;
+  const rate = Number(rateArg);
   const durationMs = Number(seconds) * 1000;
   const file = path.join(__dirname, 'results', 'profiles', `${direction}-${id}.cpuprofile`);
   const peer = await Peer.start();
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
       warm.close();
       const receiver = await receiverById(id!).open();
       await startProfiler();
-      const blast = await peer.blast({ port: receiver.port, rate: 0, size: PAYLOAD_SIZE, durationMs, count: 1e9 });
+      const blast = await peer.blast({ port: receiver.port, rate, size: PAYLOAD_SIZE, durationMs, count: 1e9 });
       await new Promise((resolve) => setTimeout(resolve, 100));
       await stopProfiler(file);
       console.log(`${id}: sent ${blast.sent}, received ${receiver.received()} in ${(blast.elapsedMs / 1000).toFixed(1)} s`);
