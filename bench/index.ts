@@ -157,7 +157,10 @@ async function main(): Promise<void> {
     process.stdout.write(
       `receive: peer sent at most ${Math.round(r.senderMax).toLocaleString('en-US')}/s unpaced; CPU cost measured at ${r.commonRate.toLocaleString('en-US')}/s.` +
         (limited ? ' The lossless search reached the sender\'s limit, so receive ratios use CPU time per datagram.' : '') +
-        '\n',
+        `\nreceive CPU ratio at saturation (raw CPU/datagram over the subject's): ${Object.entries(r.subjects)
+          .filter(([, s]) => !s.baseline)
+          .map(([id, s]) => `${id} ${s.saturatedCpuRatios.median.toFixed(3)}× (${s.saturatedCpuRatios.min.toFixed(2)}–${s.saturatedCpuRatios.max.toFixed(2)})`)
+          .join(', ')}\n`,
     );
   }
   process.stdout.write(
