@@ -32,9 +32,18 @@ function createSyncLookup(type: UDPSocketType, custom: UDPLookupFunction | undef
   const family: 4 | 6 = type === 'udp4' ? 4 : 6;
   const loopback = family === 4 ? '127.0.0.1' : '::1';
   const resolve = custom ?? defaultLookup;
+  // The last literal seen: a socket mostly sends to one peer, and node's isIP is a regex test.
+  let lastLiteral = '';
+  let lastFamily = 0;
   return (hostname, _options, callback) => {
+    if (hostname === lastLiteral) {
+      callback(null, hostname, lastFamily);
+      return;
+    }
     const literal = isIP(hostname);
     if (literal !== 0) {
+      lastLiteral = hostname;
+      lastFamily = literal;
       callback(null, hostname, literal);
     } else if (hostname === 'localhost') {
       callback(null, loopback, family);
