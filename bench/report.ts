@@ -240,7 +240,7 @@ export function renderTable(rows: Row[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
-/** The table as Markdown (for docs/performance.md / the README). */
+/** The table as Markdown (for the README's Performance section). */
 export function renderMarkdown(rows: Row[]): string {
   const cells = rows.map((r) => [
     r.figure,
