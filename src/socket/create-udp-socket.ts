@@ -109,6 +109,8 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   private pending: PendingSettings = { memberships: [] };
   /** The last address that passed validation: repeated sends to one peer skip the check. */
   private lastGoodAddress: unknown = NO_ADDRESS;
+  /** Whether SO_BROADCAST is on, so `send({ setBroadcast: true })` costs a system call only once. */
+  private broadcastOn = false;
   /** Datagrams sent while connect() resolves its peer's hostname. */
   private held: HeldDatagram[] = [];
   /** The buffer sizes of the options, what get*BufferSize() report before bind. */
@@ -290,7 +292,9 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     const p = this.pending;
     this.pending = { memberships: [] };
     if (p.ttl !== undefined) this.apply('setTTL', () => this.handle!.setTTL(p.ttl!));
-    if (p.broadcast !== undefined) this.apply('setBroadcast', () => this.handle!.setBroadcast(p.broadcast!));
+    if (p.broadcast !== undefined && this.apply('setBroadcast', () => this.handle!.setBroadcast(p.broadcast!))) {
+      this.broadcastOn = p.broadcast;
+    }
     if (p.multicastTTL !== undefined) this.apply('setMulticastTTL', () => this.handle!.setMulticastTTL(p.multicastTTL!));
     if (p.multicastLoopback !== undefined)
       this.apply('setMulticastLoopback', () => this.handle!.setMulticastLoopback(p.multicastLoopback!));
@@ -374,7 +378,10 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     if (!this.ensureBound(operation, callback)) return;
     const handle = this.handle!;
     try {
-      if (broadcast === true) handle.setBroadcast(true);
+      if (broadcast === true && !this.broadcastOn) {
+        handle.setBroadcast(true);
+        this.broadcastOn = true;
+      }
       const done =
         callback !== undefined ? this.sendDone(operation, callback) : operation === 'write' ? this.writeDone : undefined;
       if (this.connectState === 'disconnected') {
@@ -587,7 +594,10 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     this.setting(
       'setBroadcast',
       checkBoolean('setBroadcast', 'flag', flag),
-      (h) => h.setBroadcast(flag),
+      (h) => {
+        h.setBroadcast(flag);
+        this.broadcastOn = flag;
+      },
       (p) => (p.broadcast = flag),
     );
   }
