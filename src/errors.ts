@@ -41,7 +41,10 @@ export type UDPOperation =
   | 'onMessage'
   | 'offMessage'
   | 'receive'
-  | 'request';
+  | 'request'
+  | 'addHost'
+  | 'partition'
+  | 'heal';
 
 /** Options of the {@link UDPSocketError} constructor. */
 export interface UDPSocketErrorOptions {

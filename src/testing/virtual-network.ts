@@ -1,8 +1,9 @@
 import { Subject, asyncScheduler, type Observable, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { UDPSocketType, UdpDoneCallback, UdpDriver, UdpHandleOptions, UdpHandleSink } from '../driver/udp-driver';
-import { UDPSocketError } from '../errors';
+import { UDPSocketError, type UDPOperation } from '../errors';
 import { createUDPSocket } from '../socket/create-udp-socket';
 import type { UDPSocket } from '../socket/types';
+import { describe } from '../socket/validate';
 import {
   ANY4,
   ANY6,
@@ -232,7 +233,15 @@ export class Network implements VirtualNetwork {
   private freeBuckets: Bucket | null = null;
 
   constructor(options: VirtualNetworkOptions) {
-    this.scheduler = options.scheduler ?? asyncScheduler;
+    const scheduler = options.scheduler ?? asyncScheduler;
+    if (scheduler === null || typeof (scheduler as Partial<SchedulerLike>).schedule !== 'function') {
+      throw new UDPSocketError(
+        'ERR_INVALID_ARG_TYPE',
+        'createUDPSocket',
+        `createVirtualNetwork: scheduler must be an RxJS scheduler, got ${describe(scheduler)}`,
+      );
+    }
+    this.scheduler = scheduler;
     const counter = this.scheduler as unknown as { index?: unknown };
     this.counter = typeof counter.index === 'number' ? (counter as { index: number }) : undefined;
     this.localhost = new Host(this, 'localhost');
@@ -291,7 +300,7 @@ export class Network implements VirtualNetwork {
   }
 
   addHost(...addresses: string[]): Host {
-    if (addresses.length === 0) throw new UDPSocketError('ERR_INVALID_ADDRESS', 'createUDPSocket', 'addHost needs at least one address');
+    if (addresses.length === 0) throw new UDPSocketError('ERR_INVALID_ADDRESS', 'addHost', 'addHost needs at least one address');
     const ips = addresses.map((address) => {
       const ip = typeof address === 'string' ? canonicalIp(address) : undefined;
       if (
@@ -303,7 +312,7 @@ export class Network implements VirtualNetwork {
         ip === LIMITED_BROADCAST ||
         (!ip.includes(':') && ip.endsWith('.255'))
       ) {
-        throw new UDPSocketError('ERR_INVALID_ADDRESS', 'createUDPSocket', `a host address must be a unicast IP address, got ${String(address)}`);
+        throw new UDPSocketError('ERR_INVALID_ADDRESS', 'addHost', `a host address must be a unicast IP address, got ${String(address)}`);
       }
       return ip;
     });
@@ -330,9 +339,9 @@ export class Network implements VirtualNetwork {
     return host;
   }
 
-  private resolveHost(ref: VirtualHostRef, operation: string): Host {
+  private resolveHost(ref: VirtualHostRef, operation: UDPOperation): Host {
     const host = this.host(ref);
-    if (host === undefined) throw new UDPSocketError('ERR_INVALID_ADDRESS', 'createUDPSocket', `${operation}: unknown host ${String(ref)}`);
+    if (host === undefined) throw new UDPSocketError('ERR_INVALID_ADDRESS', operation, `unknown host ${String(ref)}`);
     return host;
   }
 
@@ -835,7 +844,8 @@ export class Network implements VirtualNetwork {
  *
  * @param options - scheduler, latency, jitter, loss, duplicate, mtu, seed.
  * @returns the network.
- * @throws RangeError (`code` `ERR_OUT_OF_RANGE`) for an option out of range.
+ * @throws RangeError (`code` `ERR_OUT_OF_RANGE`) for an option out of range; `UDPSocketError`
+ * `ERR_INVALID_ARG_TYPE` for a `scheduler` that is not an RxJS scheduler.
  * @example
  * new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ expectObservable }) => {
  *   const net = createVirtualNetwork({ latency: 2 });
