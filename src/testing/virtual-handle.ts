@@ -168,7 +168,8 @@ export class VirtualHandle implements UdpHandle {
     if (text === this.lastDestination && route !== undefined && route.version === net.version) {
       return net.transmit(this, data, offset, length, port, route, done);
     }
-    const ip = canonicalIp(text);
+    // IP literals and localhost resolve synchronously: route now and cache the route by the text.
+    const ip = canonicalIp(text) ?? (text === 'localhost' ? (this.v6 ? LOOPBACK6 : LOOPBACK4) : undefined);
     if (ip !== undefined) {
       route = net.route(this, ip);
       this.lastDestination = text;
