@@ -1,4 +1,4 @@
-import { Subject, catchError, firstValueFrom, lastValueFrom, map, mergeMap, of, range, share, toArray } from 'rxjs';
+import { Observable, Subject, catchError, firstValueFrom, lastValueFrom, map, mergeMap, of, range, share, toArray } from 'rxjs';
 import { TimeoutError, UDPSocketError, decode, fromUDPSocket, reply, request, text, type UDPMessageResult } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
@@ -269,5 +269,143 @@ describe('request (real loopback)', () => {
     const client = fromUDPSocket(sockets.track(new WeChatStandIn()));
     const answer = await firstValueFrom(of('wx').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 1000, retries: 2 }), decode(text)));
     expect(answer).toBe('wx');
+  });
+});
+
+describe('request (argument checks: the operator errors when subscribed, never hangs, throws or coerces)', () => {
+  /** Subscribes at frame 0 on the virtual network and returns the marble outcome: the error code at frame 0 or whatever happened. */
+  function outcome(options: unknown, frames = 100): string {
+    const scheduler = marbles();
+    let result = 'nothing';
+    scheduler.run(() => {
+      const net = createVirtualNetwork({ scheduler });
+      const server = fromUDPSocket(net.createUDPSocket());
+      const port = server.bind(7);
+      server.message$.pipe(reply(server, ({ message }) => message)).subscribe();
+      const client = fromUDPSocket(net.createUDPSocket());
+      of('a')
+        .pipe(request(client, { address: '127.0.0.1', port }, options as { timeout: number }))
+        .subscribe({
+          next: () => (result = `next at ${scheduler.now()}`),
+          error: (e: UDPSocketError) => (result = scheduler.now() === 0 ? e.code : `${e.code} at ${scheduler.now()}`),
+          complete: () => (result = `${result}, complete`),
+        });
+      scheduler.schedule(() => undefined, frames);
+    });
+    return result;
+  }
+
+  it.each([
+    ['timeout NaN', 'ERR_OUT_OF_RANGE', { timeout: NaN }],
+    ['timeout "x"', 'ERR_INVALID_ARG_TYPE', { timeout: 'x' }],
+    ['timeout undefined', 'ERR_INVALID_ARG_TYPE', { timeout: undefined }],
+    ['timeout Infinity', 'ERR_OUT_OF_RANGE', { timeout: Infinity }],
+    ['backoff Infinity', 'ERR_OUT_OF_RANGE', { timeout: 20, retries: 1, backoff: Infinity }],
+    ['backoff NaN', 'ERR_OUT_OF_RANGE', { timeout: 20, retries: 1, backoff: NaN }],
+  ])('request with %s errors with %s at subscription instead of hanging', (_name, code, options) => {
+    expect(outcome(options)).toBe(code);
+  });
+
+  it.each([
+    ['retries -1', 'ERR_OUT_OF_RANGE', { timeout: 20, retries: -1 }],
+    ['retries NaN', 'ERR_OUT_OF_RANGE', { timeout: 20, retries: NaN }],
+    ['retries "x"', 'ERR_INVALID_ARG_TYPE', { timeout: 20, retries: 'x' }],
+    ['retries 1.5', 'ERR_OUT_OF_RANGE', { timeout: 20, retries: 1.5 }],
+    ['timeout -1', 'ERR_OUT_OF_RANGE', { timeout: -1 }],
+    ['timeout 2^31 (setTimeout would fire it after 1 ms)', 'ERR_OUT_OF_RANGE', { timeout: 2 ** 31 }],
+    ['backoff 0', 'ERR_OUT_OF_RANGE', { timeout: 20, backoff: 0 }],
+    ['concurrency NaN', 'ERR_OUT_OF_RANGE', { timeout: 20, concurrency: NaN }],
+    ['concurrency 1.5', 'ERR_OUT_OF_RANGE', { timeout: 20, concurrency: 1.5 }],
+    ['concurrency 0', 'ERR_OUT_OF_RANGE', { timeout: 20, concurrency: 0 }],
+    ['match 5', 'ERR_INVALID_ARG_TYPE', { timeout: 20, match: 5 }],
+    ['scheduler {}', 'ERR_INVALID_ARG_TYPE', { timeout: 20, scheduler: {} }],
+    ['retries Infinity and timeout 0 (a tight retransmit loop)', 'ERR_OUT_OF_RANGE', { timeout: 0, retries: Infinity }],
+    ['retries Infinity and backoff 0.5 (waits shrinking to 0)', 'ERR_OUT_OF_RANGE', { timeout: 10, retries: Infinity, backoff: 0.5 }],
+  ])('request with %s errors with %s at subscription instead of being coerced', (_name, code, options) => {
+    expect(outcome(options)).toBe(code);
+  });
+
+  it('request with retries Infinity keeps retransmitting to a silent peer until unsubscribed', () => {
+    const scheduler = marbles();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const port = net.createUDPSocket().bind(7);
+      const client = fromUDPSocket(net.createUDPSocket());
+      const sends$ = net.traffic$.pipe(map(() => 's'));
+      expectObservable(of('x').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: Infinity })), '^ 45ms !').toBe('');
+      expectObservable(sends$, '^ 100ms !').toBe('s 9ms s 9ms s 9ms s 9ms s');
+    });
+  });
+
+  it('request with a huge backoff caps each wait at 2147483647 ms instead of never firing', () => {
+    const scheduler = marbles();
+    let caught: TimeoutError | undefined;
+    scheduler.run(() => {
+      const net = createVirtualNetwork({ scheduler });
+      const port = net.createUDPSocket().bind(7);
+      const client = fromUDPSocket(net.createUDPSocket());
+      of('x')
+        .pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 1, backoff: 1e308 }))
+        .subscribe({ error: (e: TimeoutError) => (caught = e) });
+    });
+    expect(caught).toMatchObject({ code: 'ETIMEDOUT', attempts: 2, elapsed: 10 + 2_147_483_647 });
+  });
+});
+
+describe('request (argument checks on a real loopback socket: no synchronous throw)', () => {
+  const sockets = new LoopbackSockets();
+  afterEach(() => sockets.closeAll());
+
+  /** Builds and subscribes the operator; returns the error code, or what happened instead. */
+  function outcome(build: () => Observable<unknown>): string {
+    let result = 'nothing';
+    try {
+      build().subscribe({ next: () => (result = 'next'), error: (e: unknown) => (result = e instanceof UDPSocketError ? e.code : `raw ${String(e)}`) }).unsubscribe();
+    } catch (thrown) {
+      result = `threw ${String(thrown)}`;
+    }
+    return result;
+  }
+
+  it('request with options undefined errors with ERR_INVALID_ARG_TYPE (timeout is required) instead of throwing', () => {
+    const { socket, port } = sockets.bound();
+    expect(outcome(() => of('a').pipe(request(socket, { address: '127.0.0.1', port }, undefined as never)))).toBe('ERR_INVALID_ARG_TYPE');
+  });
+
+  it('request with options null errors with ERR_INVALID_ARG_TYPE instead of throwing', () => {
+    const { socket, port } = sockets.bound();
+    expect(outcome(() => of('a').pipe(request(socket, { address: '127.0.0.1', port }, null as never)))).toBe('ERR_INVALID_ARG_TYPE');
+  });
+
+  it('request with target undefined errors with ERR_INVALID_ARG_TYPE instead of throwing', () => {
+    const { socket } = sockets.bound();
+    expect(outcome(() => of('a').pipe(request(socket, undefined as never, { timeout: 10 })))).toBe('ERR_INVALID_ARG_TYPE');
+  });
+
+  it('request with target address 5 errors with ERR_INVALID_ADDRESS (errCode 1) instead of throwing', () => {
+    const { socket, port } = sockets.bound();
+    let caught: UDPSocketError | undefined;
+    of('a').pipe(request(socket, { address: 5, port } as never, { timeout: 10 })).subscribe({ error: (e: UDPSocketError) => (caught = e) });
+    expect(caught).toMatchObject({ code: 'ERR_INVALID_ADDRESS', errCode: 1, operation: 'request' });
+  });
+
+  it('request with target port -1 errors with ERR_SOCKET_BAD_PORT (errCode 2) when subscribed', () => {
+    const { socket } = sockets.bound();
+    let caught: UDPSocketError | undefined;
+    of('a').pipe(request(socket, { address: '127.0.0.1', port: -1 }, { timeout: 10 })).subscribe({ error: (e: UDPSocketError) => (caught = e) });
+    expect(caught).toMatchObject({ code: 'ERR_SOCKET_BAD_PORT', errCode: 2 });
+  });
+
+  it('request with socket null errors with ERR_INVALID_ARG_TYPE instead of throwing', () => {
+    const { port } = sockets.bound();
+    expect(outcome(() => of('a').pipe(request(null as never, { address: '127.0.0.1', port }, { timeout: 10 })))).toBe('ERR_INVALID_ARG_TYPE');
+  });
+
+  it('request with a bad argument does not subscribe to its source: no value is consumed', () => {
+    const { socket, port } = sockets.bound();
+    const source = new Subject<string>();
+    const values$ = source.pipe(request(socket, { address: '127.0.0.1', port }, { timeout: NaN }));
+    values$.subscribe({ error: () => undefined });
+    expect(source.observed).toBe(false);
   });
 });

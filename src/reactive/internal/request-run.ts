@@ -6,6 +6,7 @@ import { TimeoutError } from '../timeout-error';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
 import { errorOfThrown } from './socket-error';
+import { MAX_DELAY } from './validate';
 
 /** The fixed settings of one `request` operator. */
 export interface RequestSettings<T> {
@@ -162,7 +163,8 @@ export class RequestRun<T> {
       if (exchange.deadline > now) continue;
       exchange.elapsed += exchange.wait;
       if (exchange.attempts <= retries) {
-        exchange.wait *= backoff;
+        // Bounded: a longer delay would fire at once on setTimeout, an infinite one never.
+        exchange.wait = Math.min(exchange.wait * backoff, MAX_DELAY);
         this.transmit(exchange, now);
       } else {
         this.fail(new TimeoutError(exchange.attempts, exchange.elapsed, peer));

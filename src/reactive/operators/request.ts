@@ -1,21 +1,28 @@
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { UDPMessage, UDPMessageResult } from '../../socket/types';
+import { UDPSocketError } from '../../errors';
 import { RequestRun, type RequestSettings } from '../internal/request-run';
 import { rxOf, schedulerOf, type SocketInput } from '../internal/rx-of';
+import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, checkTarget, failing, optionsOf } from '../internal/validate';
 import type { UDPTarget } from '../types';
 
 /** Options of {@link request}. */
 export interface RequestOptions<T> {
-  /** How long to wait for a reply after each send, in ms (frames on virtual time). */
+  /**
+   * How long to wait for a reply after each send, in ms (frames on virtual time): a number in
+   * 0–2147483647 (the longest delay `setTimeout` honours).
+   */
   timeout: number;
   /**
    * Retransmissions after the first send: with no reply the request errors after
-   * `(retries + 1) × timeout` (with the default `backoff`).
+   * `(retries + 1) × timeout` (with the default `backoff`). An integer >= 0, or `Infinity` to retry
+   * until a reply comes or the subscriber unsubscribes (then `timeout` must be > 0 and `backoff` >= 1).
    * @default 0
    */
   retries?: number;
   /**
-   * Each wait is this factor times the previous one (2: exponential backoff, as CoAP does).
+   * Each wait is this factor times the previous one (2: exponential backoff, as CoAP does); a
+   * finite number > 0. A wait never grows beyond 2147483647 ms.
    * @default 1
    */
   backoff?: number;
@@ -25,7 +32,7 @@ export interface RequestOptions<T> {
    */
   match?: (reply: UDPMessageResult, request: T) => boolean;
   /**
-   * How many requests may be pending at once; more wait their turn.
+   * How many requests may be pending at once; more wait their turn. An integer >= 1, or `Infinity`.
    * @default Infinity
    */
   concurrency?: number;
@@ -38,6 +45,43 @@ export interface RequestOptions<T> {
 
 function defaultMatch(address: string, port: number): (reply: UDPMessageResult) => boolean {
   return (reply) => reply.remoteInfo.port === port && reply.remoteInfo.address === address;
+}
+
+/**
+ * Checks the arguments of {@link request} once, at creation.
+ * @returns the settings, or the `UDPSocketError` the operator errors with when subscribed.
+ */
+function settingsOf<T>(socket: unknown, target: unknown, options: unknown): RequestSettings<T> | UDPSocketError {
+  const op = 'request';
+  const argError = checkSocket(op, socket) ?? checkTarget(op, target);
+  if (argError !== undefined) return argError;
+  const opts = optionsOf<RequestOptions<T>>(op, options);
+  if (opts instanceof UDPSocketError) return opts;
+  const { timeout, retries = 0, backoff = 1, concurrency = Infinity, match, scheduler } = opts;
+  const error =
+    checkNumber(op, 'timeout', timeout, { min: 0, max: MAX_DELAY }) ??
+    checkNumber(op, 'retries', retries, { min: 0, integer: true, infinity: true }) ??
+    checkNumber(op, 'backoff', backoff, { min: 0, above: true }) ??
+    checkNumber(op, 'concurrency', concurrency, { min: 1, integer: true, infinity: true }) ??
+    checkFunction(op, 'match', match, true) ??
+    checkScheduler(op, scheduler);
+  if (error !== undefined) return error;
+  // Retrying forever with no wait (or a shrinking one) would retransmit in a tight loop.
+  if (retries === Infinity && (timeout === 0 || backoff < 1)) {
+    return new UDPSocketError('ERR_OUT_OF_RANGE', op, `retries Infinity needs a timeout > 0 and a backoff >= 1, got timeout ${timeout} and backoff ${backoff}`);
+  }
+  const { address, port, setBroadcast } = target as UDPTarget;
+  return {
+    rx: rxOf(socket as SocketInput),
+    scheduler: schedulerOf(socket as SocketInput, scheduler),
+    target: { address, port, setBroadcast: setBroadcast === true },
+    peer: address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`,
+    timeout,
+    retries,
+    backoff,
+    concurrency,
+    match: match ?? defaultMatch(address, port),
+  };
 }
 
 /**
@@ -57,7 +101,10 @@ function defaultMatch(address: string, port: number): (reply: UDPMessageResult) 
  * Errors: `ETIMEDOUT` ({@link TimeoutError}); the `UDPSocketError` of a failed send (on a socket
  * with `sendWithCallback`; a WeChat / Taro socket reports send failures on `error$` only, so
  * there the request times out); `ERR_SOCKET_DGRAM_NOT_RUNNING` when the socket closes while a
- * request waits; whatever `match` throws.
+ * request waits; whatever `match` throws. A bad argument errors the operator when subscribed
+ * (nothing is sent): `ERR_INVALID_ARG_TYPE` (a socket, target, option or `match` of the wrong
+ * type), `ERR_INVALID_ADDRESS` / `ERR_SOCKET_BAD_PORT` (the target), `ERR_OUT_OF_RANGE` (a
+ * `timeout`, `retries`, `backoff` or `concurrency` out of range, NaN included).
  *
  * @param socket - an {@link RxUDPSocket} or a plain socket; timeouts run on its scheduler.
  * @param target - the peer to ask.
@@ -74,17 +121,8 @@ export function request<T extends UDPMessage>(
   target: UDPTarget,
   options: RequestOptions<T>,
 ): OperatorFunction<T, UDPMessageResult> {
-  const settings: RequestSettings<T> = {
-    rx: rxOf(socket),
-    scheduler: schedulerOf(socket, options.scheduler),
-    target: { address: target.address, port: target.port, setBroadcast: target.setBroadcast === true },
-    peer: target.address.includes(':') ? `[${target.address}]:${target.port}` : `${target.address}:${target.port}`,
-    timeout: Math.max(0, options.timeout),
-    retries: options.retries !== undefined && options.retries > 0 ? Math.floor(options.retries) : 0,
-    backoff: options.backoff !== undefined && options.backoff > 0 ? options.backoff : 1,
-    concurrency: options.concurrency !== undefined && options.concurrency >= 1 ? options.concurrency : Infinity,
-    match: options.match ?? defaultMatch(target.address, target.port),
-  };
+  const settings = settingsOf<T>(socket, target, options);
+  if (settings instanceof UDPSocketError) return failing(settings);
   return (source) =>
     new Observable<UDPMessageResult>((subscriber) => {
       const run = new RequestRun<T>(settings, subscriber);

@@ -1,0 +1,116 @@
+import { isIP } from 'node:net';
+import { throwError, type OperatorFunction } from 'rxjs';
+import { UDPSocketError, type UDPOperation } from '../../errors';
+import { checkAddress, checkPort, describe } from '../../socket/validate';
+import { isRxUDPSocket } from '../from-udp-socket';
+
+/**
+ * Argument checks of the reactive layer. Each returns the `UDPSocketError` to report, or
+ * `undefined` when the argument is fine; it never throws. They run once, when an operator is
+ * created, never per value: an operator given a bad argument errors when subscribed (see
+ * {@link failing}), so a mistake is reported through the stream instead of thrown at call time.
+ */
+
+/**
+ * The longest timer delay, ms: `setTimeout` (so `asyncScheduler`) fires a longer delay after 1 ms.
+ */
+export const MAX_DELAY = 2_147_483_647;
+
+/** An operator that errors with `error` when subscribed, without subscribing to its source. */
+export function failing<T, R>(error: UDPSocketError): OperatorFunction<T, R> {
+  return () => throwError(() => error);
+}
+
+/** Checks an operator's socket: an `RxUDPSocket` or an object with the socket's `send` and `onMessage`. */
+export function checkSocket(operation: UDPOperation, socket: unknown): UDPSocketError | undefined {
+  if (isRxUDPSocket(socket)) return undefined;
+  if (
+    socket !== null &&
+    typeof socket === 'object' &&
+    typeof (socket as { send?: unknown }).send === 'function' &&
+    typeof (socket as { onMessage?: unknown }).onMessage === 'function'
+  ) {
+    return undefined;
+  }
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `socket must be an RxUDPSocket or a UDP socket, got ${describe(socket)}`);
+}
+
+const NO_OPTIONS = Object.freeze({});
+
+/**
+ * An options argument: `undefined` and `null` mean no options.
+ * @returns the options, or the error to report when they are not an object.
+ */
+export function optionsOf<O extends object>(operation: UDPOperation, options: unknown, name = 'options'): O | UDPSocketError {
+  if (options === undefined || options === null) return NO_OPTIONS as O;
+  if (typeof options === 'object' && !Array.isArray(options)) return options as O;
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `${name} must be an object, got ${describe(options)}`);
+}
+
+/**
+ * Checks a target `{ address, port, setBroadcast? }`: an IP address (either family: the socket
+ * checks its own) or a hostname, a port in 1–65535, a boolean `setBroadcast`.
+ */
+export function checkTarget(operation: UDPOperation, target: unknown): UDPSocketError | undefined {
+  if (target === null || typeof target !== 'object') {
+    return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `target must be an object { address, port }, got ${describe(target)}`);
+  }
+  const { address, port, setBroadcast } = target as { address?: unknown; port?: unknown; setBroadcast?: unknown };
+  const family = typeof address === 'string' && isIP(address) === 6 ? 'udp6' : 'udp4';
+  const error = checkAddress(operation, address, family) ?? checkPort(operation, port, false);
+  if (error !== undefined) return error;
+  return setBroadcast === undefined || typeof setBroadcast === 'boolean'
+    ? undefined
+    : new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `target.setBroadcast must be a boolean, got ${describe(setBroadcast)}`);
+}
+
+/** The range {@link checkNumber} accepts. */
+export interface NumberRange {
+  readonly min: number;
+  /** Whether `min` itself is out of range. */
+  readonly above?: boolean;
+  /** @default no bound but finiteness */
+  readonly max?: number;
+  readonly integer?: boolean;
+  /** Whether `Infinity` is accepted (beyond `max`). */
+  readonly infinity?: boolean;
+}
+
+/**
+ * Checks a numeric option: `ERR_INVALID_ARG_TYPE` when it is not a number, `ERR_OUT_OF_RANGE`
+ * when it is NaN, infinite (unless allowed), fractional (for an integer) or out of range.
+ */
+export function checkNumber(operation: UDPOperation, name: string, value: unknown, range: NumberRange): UDPSocketError | undefined {
+  if (typeof value !== 'number') {
+    return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `${name} must be a number, got ${describe(value)}`);
+  }
+  const { min, above = false, max = Infinity, integer = false, infinity = false } = range;
+  if (value === Infinity && infinity) return undefined;
+  if (Number.isFinite(value) && (integer ? Number.isInteger(value) : true) && (above ? value > min : value >= min) && value <= max) {
+    return undefined;
+  }
+  const kind = integer ? 'an integer' : 'a number';
+  const upper = max === Infinity ? '' : ` and <= ${max}`;
+  const bounds = `${above ? '>' : '>='} ${min}${upper}${infinity ? ', or Infinity' : ''}`;
+  return new UDPSocketError('ERR_OUT_OF_RANGE', operation, `${name} must be ${kind} ${bounds}, got ${describe(value)}`);
+}
+
+/** Checks that `value` is a function (`undefined` too when `optional`). */
+export function checkFunction(operation: UDPOperation, name: string, value: unknown, optional = false): UDPSocketError | undefined {
+  if (typeof value === 'function' || (optional && value === undefined)) return undefined;
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `${name} must be a function, got ${describe(value)}`);
+}
+
+/** Checks an optional scheduler option: `undefined`, or an object with `schedule` and `now`. */
+export function checkScheduler(operation: UDPOperation, value: unknown): UDPSocketError | undefined {
+  if (value === undefined) return undefined;
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { schedule?: unknown }).schedule === 'function' &&
+    typeof (value as { now?: unknown }).now === 'function'
+  ) {
+    return undefined;
+  }
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `scheduler must be a SchedulerLike, got ${describe(value)}`);
+}
