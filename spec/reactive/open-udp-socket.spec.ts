@@ -1,4 +1,4 @@
-import { firstValueFrom, map, mergeMap, retry, switchMap } from 'rxjs';
+import { Observable, firstValueFrom, map, mergeMap, retry, switchMap } from 'rxjs';
 import { fromUDPSocket, openUDPSocket, reply, type RxUDPSocket, type UDPSocketError } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, marbles, textOf } from '../helpers/reactive';
@@ -116,5 +116,34 @@ describe('openUDPSocket (real sockets)', () => {
     await firstValueFrom(rx.close$);
     expect(bind).toHaveBeenCalledWith(); // no port: WeChat picks one
     expect(wx.listenerCount()).toBe(0);
+  });
+});
+
+describe('openUDPSocket (bad options: no synchronous throw)', () => {
+  it('openUDPSocket(null) opens a socket as with no options instead of throwing a TypeError', async () => {
+    let socket$: Observable<RxUDPSocket> | undefined;
+    expect(() => (socket$ = openUDPSocket(null as never))).not.toThrow();
+    const rx = await new Promise<RxUDPSocket>((resolve, reject) => {
+      const sub = socket$!.subscribe({
+        next: (socket) => {
+          resolve(socket);
+          setImmediate(() => sub.unsubscribe());
+        },
+        error: reject,
+      });
+    });
+    expect(rx.state).toBe('listening');
+    await firstValueFrom(rx.close$);
+  });
+
+  it.each([
+    ['options "x"', 'x'],
+    ['create 5', { create: 5 }],
+    ['a create that returns null', { create: () => null }],
+    ['scheduler {}', { scheduler: {} }],
+  ])('openUDPSocket with %s errors with ERR_INVALID_ARG_TYPE when subscribed', async (_name, options) => {
+    let socket$: Observable<RxUDPSocket> | undefined;
+    expect(() => (socket$ = openUDPSocket(options as never))).not.toThrow();
+    await expect(firstValueFrom(socket$!)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', operation: 'createUDPSocket' });
   });
 });

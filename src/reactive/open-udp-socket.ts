@@ -1,8 +1,10 @@
-import { Observable, Subscription, type SchedulerLike } from 'rxjs';
+import { Observable, Subscription, throwError, type SchedulerLike } from 'rxjs';
+import { UDPSocketError } from '../errors';
 import { createUDPSocket } from '../socket/create-udp-socket';
 import type { UDPSocketLike, UDPSocketOptions, UDPSocketType } from '../socket/types';
 import { fromUDPSocket } from './from-udp-socket';
 import { errorOfThrown } from './internal/socket-error';
+import { checkFunction, checkScheduler, checkSocket, optionsOf } from './internal/validate';
 import type { RxUDPSocket } from './types';
 
 /** Options of {@link openUDPSocket}: what to create and where to bind it. */
@@ -43,6 +45,8 @@ export interface OpenUDPSocketOptions extends UDPSocketOptions {
  * The Observable errors with the first `UDPSocketError` the socket reports before it listens —
  * a failed bind (`EADDRINUSE`, `ERR_SOCKET_BAD_PORT`, `EADDRNOTAVAIL`, ...) or a bad option —
  * and closes the socket. It completes when the socket is closed by someone else (`rx.close()`).
+ * `null` options are no options; options, `create` or `scheduler` of the wrong type, or a `create`
+ * that returns no socket, make it error with `ERR_INVALID_ARG_TYPE` when subscribed.
  *
  * @param options - type, port, address, socket options, or a `create` factory.
  * @returns a cold Observable of one {@link RxUDPSocket}.
@@ -51,14 +55,23 @@ export interface OpenUDPSocketOptions extends UDPSocketOptions {
  *   .pipe(switchMap((rx) => rx.message$.pipe(reply(rx, ({ message }) => message))))
  *   .subscribe(); // an echo server, closed on unsubscribe
  */
-export function openUDPSocket(options: OpenUDPSocketOptions = {}): Observable<RxUDPSocket> {
-  const { type, port, address, create, scheduler, ...socketOptions } = options;
+export function openUDPSocket(options?: OpenUDPSocketOptions | null): Observable<RxUDPSocket> {
+  const opts = optionsOf<OpenUDPSocketOptions>('createUDPSocket', options);
+  if (opts instanceof UDPSocketError) return throwError(() => opts);
+  const { type, port, address, create, scheduler, ...socketOptions } = opts;
+  const error = checkFunction('createUDPSocket', 'create', create, true) ?? checkScheduler('createUDPSocket', scheduler);
+  if (error !== undefined) return throwError(() => error);
   return new Observable<RxUDPSocket>((subscriber) => {
     let socket: UDPSocketLike;
     try {
       socket = create !== undefined ? create() : createUDPSocket(type, socketOptions);
     } catch (thrown) {
       subscriber.error(errorOfThrown('createUDPSocket', thrown));
+      return undefined;
+    }
+    const notSocket = checkSocket('createUDPSocket', socket);
+    if (notSocket !== undefined) {
+      subscriber.error(notSocket);
       return undefined;
     }
     const rx = fromUDPSocket(socket, scheduler === undefined ? {} : { scheduler });

@@ -1,4 +1,4 @@
-import { lastValueFrom, map, mergeMap, take, toArray } from 'rxjs';
+import { lastValueFrom, map, mergeMap, of, take, toArray } from 'rxjs';
 import { fromUDPSocket, groupByPeer, peerKey } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
@@ -91,5 +91,24 @@ describe('groupByPeer scheduler', () => {
     expect(ends).toEqual([8]);
     server.close();
     scheduler.flush();
+  });
+});
+
+describe('groupByPeer (bad options: the operator errors when subscribed, never throws)', () => {
+  const msg = (port: number) => ({ remoteInfo: { address: '127.0.0.1', port } });
+
+  it('groupByPeer(null) groups by peer as with no options instead of throwing a TypeError', async () => {
+    let operator: ReturnType<typeof groupByPeer> | undefined;
+    expect(() => (operator = groupByPeer(null))).not.toThrow();
+    const keys = await lastValueFrom(of(msg(1), msg(2), msg(1)).pipe(operator!, map((g) => g.key), toArray()));
+    expect(keys).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
+  });
+
+  it.each([
+    ['options 5', 5],
+    ['socket null', { socket: null }],
+    ['scheduler "x"', { scheduler: 'x' }],
+  ])('groupByPeer with %s errors with ERR_INVALID_ARG_TYPE when subscribed', async (_name, options) => {
+    await expect(lastValueFrom(of(msg(1)).pipe(groupByPeer(options as never)))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
   });
 });

@@ -1,5 +1,7 @@
 import { asyncScheduler, debounceTime, groupBy, type GroupedObservable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { UDPSocketError } from '../../errors';
 import { schedulerOf, type SocketInput } from '../internal/rx-of';
+import { checkScheduler, checkSocket, failing, optionsOf } from '../internal/validate';
 import type { FromSender } from './from-peer';
 
 /** Options of {@link groupByPeer}. */
@@ -42,6 +44,9 @@ export function peerKey(remoteInfo: FromSender['remoteInfo']): string {
  * Each group's `key` is {@link peerKey} of the sender. With `idle`, a group completes after
  * `idle` ms of silence from its peer, and a later message from it starts a new group.
  *
+ * A bad argument errors the operator when subscribed (`ERR_INVALID_ARG_TYPE` for options, `socket`
+ * or `scheduler` of the wrong type); `null` options are no options.
+ *
  * @param options - `idle` ms, and the `socket` (or `scheduler`) whose scheduler runs the idle timers.
  * @returns an operator from messages to grouped sub-streams.
  * @example
@@ -51,11 +56,15 @@ export function peerKey(remoteInfo: FromSender['remoteInfo']): string {
  * ).subscribe(console.log);
  */
 export function groupByPeer<T extends FromSender>(
-  options: GroupByPeerOptions = {},
+  options?: GroupByPeerOptions | null,
 ): OperatorFunction<T, GroupedObservable<string, T>> {
-  const { idle } = options;
+  const opts = optionsOf<GroupByPeerOptions>('receive', options);
+  if (opts instanceof UDPSocketError) return failing(opts);
+  const error = (opts.socket === undefined ? undefined : checkSocket('receive', opts.socket)) ?? checkScheduler('receive', opts.scheduler);
+  if (error !== undefined) return failing(error);
+  const { idle } = opts;
   const key = (message: T): string => peerKey(message.remoteInfo);
   if (idle === undefined) return groupBy(key);
-  const scheduler = options.socket !== undefined ? schedulerOf(options.socket, options.scheduler) : (options.scheduler ?? asyncScheduler);
+  const scheduler = opts.socket !== undefined ? schedulerOf(opts.socket, opts.scheduler) : (opts.scheduler ?? asyncScheduler);
   return groupBy(key, { duration: (group) => group.pipe(debounceTime(idle, scheduler)) });
 }
