@@ -1,9 +1,11 @@
 import { asyncScheduler, firstValueFrom, lastValueFrom, map, take, toArray } from 'rxjs';
 import {
   UDPSocketError,
+  createUDPSocket,
   fromUDPSocket,
   type RxUDPSocketState,
   type UDPMessageResult,
+  type UDPSocket,
   type UDPSocketType,
 } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
@@ -12,6 +14,25 @@ import { WeChatStandIn } from '../helpers/wechat-stand-in';
 
 const sockets = new LoopbackSockets();
 afterEach(() => sockets.closeAll());
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The listeners on a socket of createUDPSocket, per event (close/error/listening/message). */
+function listenersOf(socket: UDPSocket): string {
+  const lists = socket as unknown as Record<string, { listeners: unknown[] }>;
+  return ['close', 'error', 'listening', 'message'].map((e) => `${e} ${lists[`${e}Listeners`]!.listeners.length}`).join(', ');
+}
+
+/** Resolves at the close event of a socket, leaving no listener behind. */
+function closeEventOf(socket: UDPSocket): Promise<void> {
+  return new Promise((resolve) => {
+    const listener = (): void => {
+      socket.offClose(listener);
+      resolve();
+    };
+    socket.onClose(listener);
+  });
+}
 
 describe.each<UDPSocketType>(['udp4', 'udp6'])('fromUDPSocket over real %s loopback', (type) => {
   it('message$ emits the onMessage payload of each datagram received', async () => {
@@ -213,6 +234,115 @@ describe('fromUDPSocket', () => {
     const message: Promise<UDPMessageResult> = firstValueFrom(rx.message$);
     sockets.bound().socket.send({ address: '127.0.0.1', port, message: 'wx' });
     expect(Buffer.from((await message).message).toString()).toBe('wx');
+  });
+});
+
+describe('fromUDPSocket: a close the wrapper did not see, connect, a second close, a bad argument', () => {
+  it('sees a close that happened while it held no close listener: streams end at once, state closed, no listener left', async () => {
+    const { socket } = sockets.bound();
+    const rx = fromUDPSocket(socket);
+    const closed = closeEventOf(socket);
+    socket.close();
+    await closed;
+    await expect(lastValueFrom(rx.message$.pipe(toArray()))).resolves.toEqual([]);
+    expect(rx.state).toBe('closed');
+    await expect(lastValueFrom(rx.state$.pipe(toArray()))).resolves.toEqual(['closed']);
+    await expect(lastValueFrom(rx.close$.pipe(toArray()))).resolves.toEqual([{ errMsg: 'close:ok' }]);
+    const errors: string[] = [];
+    rx.error$.subscribe((e) => errors.push(e.code));
+    const close = jest.spyOn(socket, 'close');
+    rx.close();
+    await sleep(10);
+    expect(close).not.toHaveBeenCalled();
+    expect(errors).toEqual([]);
+    expect(listenersOf(socket)).toBe('close 0, error 1, listening 0, message 0'); // error$ above
+  });
+
+  it('ends the streams of a socket that started closed at rx.close(), and leaves no listener', async () => {
+    const socket = createUDPSocket('udp4', { driver: null as never });
+    const rx = fromUDPSocket(socket);
+    const messages = lastValueFrom(rx.message$.pipe(toArray()));
+    const states = lastValueFrom(rx.state$.pipe(toArray()));
+    const closes = lastValueFrom(rx.close$.pipe(toArray()));
+    rx.close();
+    await expect(messages).resolves.toEqual([]);
+    await expect(states).resolves.toEqual(['unbound', 'closed']);
+    await expect(closes).resolves.toEqual([{ errMsg: 'close:ok' }]);
+    expect(listenersOf(socket)).toBe('close 0, error 0, listening 0, message 0');
+  });
+
+  it('ends the streams of a WeChat socket closed before rx.close() when the socket refuses the second close', async () => {
+    const wx = sockets.track(new WeChatStandIn());
+    wx.bind();
+    wx.close();
+    await sleep(10); // past the close event
+    const rx = fromUDPSocket(wx);
+    const messages = lastValueFrom(rx.message$.pipe(toArray()));
+    rx.close();
+    await expect(messages).resolves.toEqual([]);
+    expect(rx.state).toBe('closed');
+    expect(wx.listenerCount()).toBe(0);
+  });
+
+  it('a second rx.close() does not close the socket again: no ERR_SOCKET_DGRAM_NOT_RUNNING on error$', async () => {
+    const { socket } = sockets.bound();
+    const rx = fromUDPSocket(socket);
+    const errors: string[] = [];
+    rx.error$.subscribe((e) => errors.push(e.code));
+    const close = jest.spyOn(socket, 'close');
+    const closed = firstValueFrom(rx.close$);
+    rx.close();
+    rx.close();
+    await closed;
+    rx.close();
+    await sleep(10);
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('connect() refused by the socket leaves the state listening, without and with subscribers', async () => {
+    const rx = fromUDPSocket(sockets.unbound());
+    rx.bind(0, '127.0.0.1');
+    rx.connect({ address: '127.0.0.1', port: -1 });
+    expect(rx.state).toBe('listening');
+
+    const watched = fromUDPSocket(sockets.unbound());
+    const seen: RxUDPSocketState[] = [];
+    watched.state$.subscribe((s) => seen.push(s));
+    const error = firstValueFrom(watched.error$);
+    watched.bind(0, '127.0.0.1');
+    watched.connect({ address: '127.0.0.1', port: -1 });
+    expect((await error).code).toBe('ERR_SOCKET_BAD_PORT');
+    expect(seen).toEqual(['unbound', 'listening']);
+    expect(watched.state).toBe('listening');
+  });
+
+  it('state follows a connect and a disconnect made on the socket itself', async () => {
+    const server = sockets.bound();
+    const socket = sockets.unbound();
+    const rx = fromUDPSocket(socket);
+    const seen: RxUDPSocketState[] = [];
+    rx.state$.subscribe((s) => seen.push(s));
+    const connected = firstValueFrom(rx.listening$);
+    socket.connect({ address: server.address, port: server.port }); // binds implicitly: onListening
+    await connected;
+    expect(seen).toEqual(['unbound', 'connected']);
+    socket.disconnect();
+    expect(rx.state).toBe('listening');
+    expect(seen).toEqual(['unbound', 'connected', 'listening']);
+  });
+
+  it('on a WeChat socket (no remoteAddress) connect() is optimistic: connected at once, listening again on its error', async () => {
+    const wx = sockets.track(new WeChatStandIn());
+    const rx = fromUDPSocket(wx);
+    rx.bind();
+    const seen: RxUDPSocketState[] = [];
+    rx.state$.subscribe((s) => seen.push(s));
+    const error = firstValueFrom(rx.error$);
+    rx.connect({ address: '127.0.0.1', port: -1 });
+    expect(rx.state).toBe('connected');
+    await error;
+    expect(seen).toEqual(['listening', 'connected', 'listening']);
   });
 });
 

@@ -82,10 +82,17 @@ class RxUDPSocketImpl implements RxUDPSocket {
   readonly state$: Observable<RxUDPSocketState>;
 
   private current: RxUDPSocketState;
-  /** The close event, once seen: replayed to late `close$` subscribers. */
+  /** The close event, once seen (or inferred): replayed to late `close$` subscribers. */
   private closeResult: UDPCloseResult | undefined;
-  /** Whether `close()` holds the close listener until the event arrives. */
+  /**
+   * Whether `close()` holds the close and error listeners until the socket answers: with its
+   * close event, or with an error of the `close` operation (the socket was closed already).
+   */
   private closing = false;
+  /** Whether the socket tells its bound address (`address()`, ours): closes can be inferred. */
+  private readonly tellsAddress: boolean;
+  /** Whether the socket tells its peer (`remoteAddress()`, ours): `connected` is then never guessed. */
+  private readonly tellsPeer: boolean;
 
   private readonly messages = new Channel<UDPMessageResult>();
   private readonly listenings = new Channel<UDPListeningResult>();
@@ -100,36 +107,37 @@ class RxUDPSocketImpl implements RxUDPSocket {
   };
 
   private readonly onListening = (result: UDPListeningResult): void => {
-    if (this.current === 'unbound') this.setState('listening');
+    // Ours: ask (a raw connect binds implicitly and is seen here); WeChat: the event is the news.
+    if (this.tellsAddress) this.refresh();
+    else if (this.current === 'unbound') this.setState('listening');
     this.listenings.next(result);
   };
 
   private readonly onError = (result: UDPErrorResult): void => {
     const error = errorOfPayload(result);
-    if (error.operation === 'connect' && error.code !== 'ERR_SOCKET_DGRAM_IS_CONNECTED' && this.current === 'connected') {
-      this.setState('listening');
+    if (this.closing && error.operation === 'close') {
+      // The socket refused the close of close(): it was closed before (ours report
+      // ERR_SOCKET_DGRAM_NOT_RUNNING). The wrapper's own probe, not news: end, do not report.
+      this.ended({ errMsg: 'close:ok' });
+      return;
+    }
+    if (this.tellsAddress || this.tellsPeer) {
+      this.refresh();
+    } else if (
+      error.operation === 'connect' &&
+      error.code !== 'ERR_SOCKET_DGRAM_IS_CONNECTED' &&
+      this.current === 'connected'
+    ) {
+      this.setState('listening'); // WeChat: the optimistic 'connected' of connect() was wrong
     }
     this.errors.next(error);
   };
 
   private readonly onClose = (result: UDPCloseResult): void => {
     // WeChat / Taro may call the listener without a payload.
-    const payload: UDPCloseResult =
-      result !== null && typeof result === 'object' && typeof result.errMsg === 'string' ? result : { errMsg: 'close:ok' };
-    if (this.closeResult !== undefined) return;
-    this.closeResult = payload;
-    this.setState('closed');
-    const closes = this.closes.take();
-    for (let i = 0; i < closes.length; i++) {
-      closes[i]!.next(payload);
-      closes[i]!.complete();
-    }
-    this.messages.complete();
-    this.listenings.complete();
-    if (this.closing) {
-      this.closing = false;
-      this.closeTap.release();
-    }
+    this.ended(
+      result !== null && typeof result === 'object' && typeof result.errMsg === 'string' ? result : { errMsg: 'close:ok' },
+    );
   };
 
   private readonly messageTap: Tap;
@@ -141,8 +149,12 @@ class RxUDPSocketImpl implements RxUDPSocket {
     readonly socket: UDPSocketLike,
     options: FromUDPSocketOptions,
   ) {
+    const queryable = socket as QueryableSocket;
+    this.tellsAddress = typeof queryable.address === 'function';
+    this.tellsPeer = typeof queryable.remoteAddress === 'function';
     this.scheduler = options.scheduler ?? socketScheduler(socket) ?? asyncScheduler;
-    this.current = this.query('unbound');
+    this.current = 'unbound';
+    this.current = this.query();
     this.messageTap = new Tap(
       () => socket.onMessage(this.onMessage),
       () => socket.offMessage(this.onMessage),
@@ -176,6 +188,7 @@ class RxUDPSocketImpl implements RxUDPSocket {
       };
     });
     this.close$ = new Observable<UDPCloseResult>((subscriber) => {
+      this.refresh();
       if (this.closeResult !== undefined) {
         subscriber.next(this.closeResult);
         subscriber.complete();
@@ -212,6 +225,7 @@ class RxUDPSocketImpl implements RxUDPSocket {
 
   /** A subscriber of `message$` / `listening$`: completes at the close, at once if it is past. */
   private join<T>(subscriber: Subscriber<T>, channel: Channel<T>, tap: Tap): TeardownLogic {
+    this.refresh();
     if (this.closeResult !== undefined) {
       subscriber.complete();
       return undefined;
@@ -228,20 +242,63 @@ class RxUDPSocketImpl implements RxUDPSocket {
   }
 
   get state(): RxUDPSocketState {
-    if (this.current === 'unbound' || this.current === 'listening') this.setState(this.query(this.current));
+    this.refresh();
     return this.current;
   }
 
-  /** Asks a socket that can tell (ours: `address()`, `remoteAddress()`) for its state. */
-  private query(fallback: RxUDPSocketState): RxUDPSocketState {
+  /**
+   * Asks a socket that can tell for its state; a close found that way runs the close path. A
+   * change made on the socket itself without an event (a raw `connect` of a bound socket, a
+   * `disconnect`, a `close` while the wrapper held no close listener) is seen here: at each read
+   * of `state`, each subscription, each socket event the wrapper listens to, and `connect`/`close`.
+   */
+  private refresh(): void {
+    if (this.current === 'closed') return;
+    const state = this.query();
+    if (state === 'closed') this.ended({ errMsg: 'close:ok' });
+    else this.setState(state);
+  }
+
+  /**
+   * The state a socket that can tell reports (ours: `address()`, `remoteAddress()`), else the
+   * current one. Our `address()` is `undefined` while unbound or closed, and a bound socket of
+   * ours unbinds only by closing: once the wrapper knew it bound, `undefined` means closed.
+   */
+  private query(): RxUDPSocketState {
+    const current = this.current;
     const socket = this.socket as QueryableSocket;
     try {
-      if (typeof socket.remoteAddress === 'function' && socket.remoteAddress() !== undefined) return 'connected';
-      if (fallback === 'unbound' && typeof socket.address === 'function' && socket.address() !== undefined) return 'listening';
+      if (this.tellsAddress) {
+        if (socket.address!() === undefined) return current === 'unbound' ? 'unbound' : 'closed';
+        return this.tellsPeer && socket.remoteAddress!() !== undefined ? 'connected' : 'listening';
+      }
+      if (this.tellsPeer) {
+        if (socket.remoteAddress!() !== undefined) return 'connected';
+        if (current === 'connected') return 'listening';
+      }
     } catch {
       // A foreign socket whose query throws tells nothing.
     }
-    return fallback;
+    return current;
+  }
+
+  /** The close path, once: `close$` emits, `message$` / `listening$` complete, holds are released. */
+  private ended(payload: UDPCloseResult): void {
+    if (this.closeResult !== undefined) return;
+    this.closeResult = payload;
+    this.setState('closed');
+    const closes = this.closes.take();
+    for (let i = 0; i < closes.length; i++) {
+      closes[i]!.next(payload);
+      closes[i]!.complete();
+    }
+    this.messages.complete();
+    this.listenings.complete();
+    if (this.closing) {
+      this.closing = false;
+      this.errorTap.release();
+      this.closeTap.release();
+    }
   }
 
   private setState(state: RxUDPSocketState): void {
@@ -253,9 +310,9 @@ class RxUDPSocketImpl implements RxUDPSocket {
 
   address(): UDPAddressInfo | undefined {
     const socket = this.socket as QueryableSocket;
-    if (typeof socket.address !== 'function') return undefined;
+    if (!this.tellsAddress) return undefined;
     try {
-      const info = socket.address() as UDPAddressInfo | undefined;
+      const info = socket.address!() as UDPAddressInfo | undefined;
       return info !== null && typeof info === 'object' && typeof info.port === 'number' ? info : undefined;
     } catch {
       return undefined;
@@ -287,7 +344,10 @@ class RxUDPSocketImpl implements RxUDPSocket {
       this.errors.next(errorOfThrown('connect', thrown));
       return;
     }
-    if (this.current === 'unbound' || this.current === 'listening') this.setState('connected');
+    // Ours: 'connected' once the socket says so (a refused connect is reported asynchronously).
+    // WeChat cannot tell: optimistic, and back to 'listening' at a connect error.
+    if (this.tellsPeer) this.refresh();
+    else if (this.current === 'unbound' || this.current === 'listening') this.setState('connected');
   }
 
   send(option: UDPSendOption): Observable<SendReceipt> {
@@ -296,16 +356,21 @@ class RxUDPSocketImpl implements RxUDPSocket {
   }
 
   close(): void {
-    if (this.current !== 'closed' && this.closeResult === undefined && !this.closing) {
-      // Hold the close listener until the event, so streams subscribed later still end.
-      this.closing = true;
-      this.closeTap.acquire();
-    }
+    this.refresh();
+    // Closed (seen, inferred, or closing by an earlier close()): never close the socket twice.
+    if (this.current === 'closed') return;
+    // Hold the close and error listeners until the socket answers, so streams subscribed later
+    // still end, and a socket that was closed already (it refuses the close) ends them too.
+    this.closing = true;
+    this.closeTap.acquire();
+    this.errorTap.acquire();
     this.setState('closed');
     try {
       this.socket.close();
     } catch (thrown) {
-      this.errors.next(errorOfThrown('close', thrown));
+      const error = errorOfThrown('close', thrown);
+      this.errors.next(error);
+      this.ended({ errMsg: error.errMsg });
     }
   }
 }
@@ -333,7 +398,20 @@ export function isRxUDPSocket(value: unknown): value is RxUDPSocket {
  *   event is added on the first subscription and removed after the last one, so an idle wrapper
  *   leaves no listener behind. `message$` and `listening$` complete when the socket closes;
  *   `error$` never errors.
- * - `state$` replays the current state (`'unbound' | 'listening' | 'connected' | 'closed'`).
+ * - `state$` replays the current state (`'unbound' | 'listening' | 'connected' | 'closed'`). On a
+ *   socket that can tell (ours: `address()`, `remoteAddress()`) the wrapper asks it at each read
+ *   of `state`, each subscription and each socket event it listens to: `'connected'` only once
+ *   `remoteAddress()` is defined (a refused `connect` never shows as connected; a connect by
+ *   hostname shows once resolved, at the next such look), and a raw `connect`/`disconnect` of the
+ *   socket is seen too. A WeChat / Taro socket cannot tell: `connect()` sets `'connected'` at
+ *   once, and a connect error sets `'listening'` again.
+ * - A close the wrapper did not hear (the socket closed while nothing was subscribed) is found
+ *   without keeping a listener on an idle socket: on our sockets, a bound socket whose
+ *   `address()` turns `undefined` is closed (they unbind only by closing), so the next look ends
+ *   the streams as the close event would; on any socket, `close()` holds the close and error
+ *   listeners until the socket answers, and a socket that refuses the close
+ *   (`ERR_SOCKET_DGRAM_NOT_RUNNING`: it was closed already, or created closed) ends them too,
+ *   that refusal is not reported on `error$`. `close()` never closes the socket twice.
  * - `send(option)` is **cold**: it sends when subscribed and emits a {@link SendReceipt}. On a
  *   socket with `sendWithCallback` (ours) it completes once the datagram was handed to the
  *   operating system and errors with the `UDPSocketError` of that very datagram
