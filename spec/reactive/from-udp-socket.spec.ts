@@ -6,6 +6,7 @@ import {
   type RxUDPSocketState,
   type UDPMessageResult,
   type UDPSocket,
+  type UDPSocketLike,
   type UDPSocketType,
 } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
@@ -343,6 +344,31 @@ describe('fromUDPSocket: a close the wrapper did not see, connect, a second clos
     expect(rx.state).toBe('connected');
     await error;
     expect(seen).toEqual(['listening', 'connected', 'listening']);
+  });
+
+  it.each([
+    ['null', null],
+    ['an object without the socket methods', {}],
+  ])('given %s, returns a wrapper whose streams report ERR_INVALID_ARG_TYPE instead of throwing', async (_, value) => {
+    const rx = fromUDPSocket(value as unknown as UDPSocketLike);
+    await expect(lastValueFrom(rx.message$)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(lastValueFrom(rx.listening$)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(lastValueFrom(rx.close$)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    await expect(lastValueFrom(rx.send({ address: '127.0.0.1', port: 9, message: 'x' }))).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+    const [error, ...more] = await lastValueFrom(rx.error$.pipe(toArray()));
+    expect(error).toBeInstanceOf(UDPSocketError);
+    expect(error!.message).toMatch(/socket must be a UDP socket/);
+    expect(more).toEqual([]);
+    expect(rx.state).toBe('closed');
+    await expect(lastValueFrom(rx.state$.pipe(toArray()))).resolves.toEqual(['closed']);
+    expect(rx.bind()).toBe(0);
+    expect(() => {
+      rx.connect({ address: '127.0.0.1', port: 9 });
+      rx.close();
+    }).not.toThrow();
+    expect(rx.address()).toBeUndefined();
   });
 });
 

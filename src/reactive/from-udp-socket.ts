@@ -1,5 +1,5 @@
-import { Observable, asyncScheduler, type SchedulerLike, type Subscriber, type TeardownLogic } from 'rxjs';
-import type { UDPSocketError } from '../errors';
+import { Observable, asyncScheduler, throwError, type SchedulerLike, type Subscriber, type TeardownLogic } from 'rxjs';
+import { UDPSocketError, type UDPOperation } from '../errors';
 import type {
   UDPAddressInfo,
   UDPCloseResult,
@@ -10,12 +10,36 @@ import type {
   UDPSendOption,
   UDPSocketLike,
 } from '../socket/types';
+import { describe } from '../socket/validate';
 import { socketScheduler, type BindWithAddress, type QueryableSocket } from './internal/capabilities';
 import { sendOne } from './internal/send-one';
 import { errorOfPayload, errorOfThrown } from './internal/socket-error';
 import type { FromUDPSocketOptions, RxUDPSocket, RxUDPSocketState, SendReceipt } from './types';
 
 const NO_SUBSCRIBERS: ReadonlyArray<Subscriber<never>> = [];
+
+/** What the wrapper calls on every socket: the listener methods of the seed, plus `close`. */
+const SOCKET_METHODS = [
+  'onMessage',
+  'offMessage',
+  'onError',
+  'offError',
+  'onListening',
+  'offListening',
+  'onClose',
+  'offClose',
+  'close',
+] as const;
+
+/** Why `socket` cannot be wrapped, or `undefined` when it has the methods the wrapper calls. */
+function invalidSocketReason(socket: unknown): string | undefined {
+  if ((typeof socket === 'object' && socket !== null) || typeof socket === 'function') {
+    const missing = SOCKET_METHODS.filter((name) => typeof (socket as Record<string, unknown>)[name] !== 'function');
+    if (missing.length === 0) return undefined;
+    return `socket must be a UDP socket, got ${describe(socket)} without ${missing.join(', ')}`;
+  }
+  return `socket must be a UDP socket, got ${describe(socket)}`;
+}
 
 /**
  * The subscribers of one stream. Copy-on-write, like the socket's own listener lists: `next`
@@ -89,6 +113,8 @@ class RxUDPSocketImpl implements RxUDPSocket {
    * close event, or with an error of the `close` operation (the socket was closed already).
    */
   private closing = false;
+  /** Why the argument of `fromUDPSocket` is no socket: the wrapper is then dead from the start. */
+  private readonly invalid: string | undefined;
   /** Whether the socket tells its bound address (`address()`, ours): closes can be inferred. */
   private readonly tellsAddress: boolean;
   /** Whether the socket tells its peer (`remoteAddress()`, ours): `connected` is then never guessed. */
@@ -149,12 +175,14 @@ class RxUDPSocketImpl implements RxUDPSocket {
     readonly socket: UDPSocketLike,
     options: FromUDPSocketOptions,
   ) {
+    this.invalid = invalidSocketReason(socket);
+    const valid = this.invalid === undefined;
     const queryable = socket as QueryableSocket;
-    this.tellsAddress = typeof queryable.address === 'function';
-    this.tellsPeer = typeof queryable.remoteAddress === 'function';
-    this.scheduler = options.scheduler ?? socketScheduler(socket) ?? asyncScheduler;
-    this.current = 'unbound';
-    this.current = this.query();
+    this.tellsAddress = valid && typeof queryable.address === 'function';
+    this.tellsPeer = valid && typeof queryable.remoteAddress === 'function';
+    this.scheduler = options?.scheduler ?? (valid ? socketScheduler(socket) : undefined) ?? asyncScheduler;
+    this.current = valid ? 'unbound' : 'closed';
+    if (valid) this.current = this.query();
     this.messageTap = new Tap(
       () => socket.onMessage(this.onMessage),
       () => socket.offMessage(this.onMessage),
@@ -173,12 +201,17 @@ class RxUDPSocketImpl implements RxUDPSocket {
     );
 
     this.message$ = new Observable<UDPMessageResult>((subscriber) =>
-      this.join(subscriber, this.messages, this.messageTap),
+      this.join(subscriber, this.messages, this.messageTap, 'onMessage'),
     );
     this.listening$ = new Observable<UDPListeningResult>((subscriber) =>
-      this.join(subscriber, this.listenings, this.listeningTap),
+      this.join(subscriber, this.listenings, this.listeningTap, 'onListening'),
     );
     this.error$ = new Observable<UDPSocketError>((subscriber) => {
+      if (this.invalid !== undefined) {
+        subscriber.next(this.refusal('onError'));
+        subscriber.complete();
+        return undefined;
+      }
       const { errors, errorTap } = this;
       errorTap.acquire();
       errors.add(subscriber);
@@ -188,6 +221,10 @@ class RxUDPSocketImpl implements RxUDPSocket {
       };
     });
     this.close$ = new Observable<UDPCloseResult>((subscriber) => {
+      if (this.invalid !== undefined) {
+        subscriber.error(this.refusal('onClose'));
+        return undefined;
+      }
       this.refresh();
       if (this.closeResult !== undefined) {
         subscriber.next(this.closeResult);
@@ -223,8 +260,17 @@ class RxUDPSocketImpl implements RxUDPSocket {
     });
   }
 
+  /** The error of every use of a wrapper of something that is no socket. */
+  private refusal(operation: UDPOperation): UDPSocketError {
+    return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, this.invalid!);
+  }
+
   /** A subscriber of `message$` / `listening$`: completes at the close, at once if it is past. */
-  private join<T>(subscriber: Subscriber<T>, channel: Channel<T>, tap: Tap): TeardownLogic {
+  private join<T>(subscriber: Subscriber<T>, channel: Channel<T>, tap: Tap, operation: UDPOperation): TeardownLogic {
+    if (this.invalid !== undefined) {
+      subscriber.error(this.refusal(operation));
+      return undefined;
+    }
     this.refresh();
     if (this.closeResult !== undefined) {
       subscriber.complete();
@@ -320,6 +366,7 @@ class RxUDPSocketImpl implements RxUDPSocket {
   }
 
   bind(port?: number, address?: string): number {
+    if (this.invalid !== undefined) return 0;
     const socket = this.socket;
     let bound: number;
     try {
@@ -338,6 +385,7 @@ class RxUDPSocketImpl implements RxUDPSocket {
   }
 
   connect(option: UDPConnectOption): void {
+    if (this.invalid !== undefined) return;
     try {
       this.socket.connect(option);
     } catch (thrown) {
@@ -351,6 +399,7 @@ class RxUDPSocketImpl implements RxUDPSocket {
   }
 
   send(option: UDPSendOption): Observable<SendReceipt> {
+    if (this.invalid !== undefined) return throwError(() => this.refusal('send'));
     const socket = this.socket;
     return new Observable<SendReceipt>((subscriber) => sendOne(socket, option, subscriber));
   }
@@ -412,6 +461,10 @@ export function isRxUDPSocket(value: unknown): value is RxUDPSocket {
  *   listeners until the socket answers, and a socket that refuses the close
  *   (`ERR_SOCKET_DGRAM_NOT_RUNNING`: it was closed already, or created closed) ends them too,
  *   that refusal is not reported on `error$`. `close()` never closes the socket twice.
+ * - An argument that is no socket (`null`, an object without the listener methods and `close`)
+ *   is not thrown at: the wrapper is returned dead, `state` `'closed'`, its `message$`,
+ *   `listening$`, `close$` and every `send()` error with `ERR_INVALID_ARG_TYPE`, `error$` emits
+ *   that error and completes, `bind()` returns 0, `connect()` and `close()` do nothing.
  * - `send(option)` is **cold**: it sends when subscribed and emits a {@link SendReceipt}. On a
  *   socket with `sendWithCallback` (ours) it completes once the datagram was handed to the
  *   operating system and errors with the `UDPSocketError` of that very datagram
