@@ -1,5 +1,5 @@
-import { EMPTY, firstValueFrom, map, of, take, toArray, lastValueFrom } from 'rxjs';
-import { fromUDPSocket, reply, request, type UDPMessageResult } from 'rxjs-udp';
+import { EMPTY, Observable, firstValueFrom, map, of, take, toArray, lastValueFrom } from 'rxjs';
+import { UDPSocketError, fromUDPSocket, reply, request, type UDPMessageResult } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
 import { WeChatStandIn } from '../../helpers/wechat-stand-in';
@@ -100,5 +100,51 @@ describe('reply (real loopback)', () => {
     const answer = firstValueFrom(fromUDPSocket(client).message$.pipe(map(textOf)));
     client.send({ address: '127.0.0.1', port, message: 'wx' });
     expect(await answer).toBe('re:wx');
+  });
+});
+
+describe('reply (bad arguments: the operator errors when subscribed, never throws)', () => {
+  const sockets = new LoopbackSockets();
+  afterEach(() => sockets.closeAll());
+
+  const message = (port: number): UDPMessageResult => ({
+    message: new TextEncoder().encode('hi').buffer as ArrayBuffer,
+    remoteInfo: { address: '127.0.0.1', family: 'IPv4', port, size: 2 },
+    localInfo: { address: '127.0.0.1', family: 'IPv4', port: 1, size: 2 },
+  });
+
+  /** Subscribes; returns the error code, or what happened instead. */
+  function outcome(build: () => Observable<unknown>): string {
+    let result = 'nothing';
+    try {
+      build().subscribe({
+        next: () => (result = 'next'),
+        error: (e: unknown) => (result = e instanceof UDPSocketError ? e.code : `raw ${String(e)}`),
+        complete: () => (result = `${result}, complete`),
+      });
+    } catch (thrown) {
+      result = `threw ${String(thrown)}`;
+    }
+    return result;
+  }
+
+  it('reply with socket null errors with ERR_INVALID_ARG_TYPE instead of a raw TypeError', () => {
+    const { port } = sockets.bound();
+    expect(outcome(() => of(message(port)).pipe(reply(null as never, ({ message: m }) => m)))).toBe('ERR_INVALID_ARG_TYPE');
+  });
+
+  it('reply with project undefined errors with ERR_INVALID_ARG_TYPE when subscribed, not a raw TypeError at the first message', () => {
+    const { socket, port } = sockets.bound();
+    expect(outcome(() => of(message(port)).pipe(reply(socket, undefined as never)))).toBe('ERR_INVALID_ARG_TYPE');
+  });
+
+  it.each([
+    ['concurrency NaN', 'ERR_OUT_OF_RANGE', { concurrency: NaN }],
+    ['concurrency 0', 'ERR_OUT_OF_RANGE', { concurrency: 0 }],
+    ['bufferSize NaN', 'ERR_OUT_OF_RANGE', { bufferSize: NaN }],
+    ['options "x"', 'ERR_INVALID_ARG_TYPE', 'x'],
+  ])('reply with %s errors with %s when subscribed instead of falling back to the default', (_name, expected, options) => {
+    const { socket, port } = sockets.bound();
+    expect(outcome(() => of(message(port)).pipe(reply(socket, ({ message: m }) => m, options as never)))).toBe(expected);
   });
 });

@@ -1,4 +1,4 @@
-import { Subject, catchError, from, lastValueFrom, map, of, take, toArray } from 'rxjs';
+import { Observable, Subject, catchError, from, lastValueFrom, map, of, take, toArray } from 'rxjs';
 import { UDPSocketError, fromUDPSocket, sendTo, type SendReceipt, type UDPSocketError as ErrorType } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, ManualConfirmSocket, marbles, textOf } from '../../helpers/reactive';
@@ -148,5 +148,81 @@ describe('sendTo (real sockets)', () => {
       ['q', false],
     ]);
     expect((await inbox).sort()).toEqual(['p', 'q']);
+  });
+});
+
+describe('sendTo (bad arguments: the operator errors when subscribed, never throws or falls back)', () => {
+  const sockets = new LoopbackSockets();
+  afterEach(() => sockets.closeAll());
+
+  /** Builds and subscribes the operator; returns the error (code and errCode), or what happened instead. */
+  function outcome(build: () => Observable<unknown>): string {
+    let result = 'nothing';
+    try {
+      build().subscribe({
+        next: () => (result = 'next'),
+        error: (e: unknown) => (result = e instanceof UDPSocketError ? `${e.code} ${e.errCode}` : `raw ${String(e)}`),
+        complete: () => (result = `${result}, complete`),
+      });
+    } catch (thrown) {
+      result = `threw ${String(thrown)}`;
+    }
+    return result;
+  }
+
+  it('sendTo with a target whose address is 5 errors with ERR_INVALID_ADDRESS (errCode 1), not as if it were options', () => {
+    const { socket, port } = sockets.bound();
+    expect(outcome(() => of('a').pipe(sendTo(socket, { address: 5, port } as never)))).toBe('ERR_INVALID_ADDRESS 1');
+  });
+
+  it('sendTo with a target { port } and no address errors with ERR_INVALID_ADDRESS, not "a send option must be an object"', () => {
+    const { socket, port } = sockets.bound();
+    expect(outcome(() => of('a').pipe(sendTo(socket, { port } as never)))).toBe('ERR_INVALID_ADDRESS 1');
+  });
+
+  it('sendTo with a target port "x" errors with ERR_SOCKET_BAD_PORT (errCode 2) when subscribed, before anything is sent', () => {
+    const { socket } = sockets.bound();
+    const send = jest.spyOn(socket, 'sendWithCallback');
+    expect(outcome(() => of('a').pipe(sendTo(socket, { address: '127.0.0.1', port: 'x' } as never)))).toBe('ERR_SOCKET_BAD_PORT 2');
+    expect(send).not.toHaveBeenCalled();
+  });
+
+  it('sendTo with socket null errors with ERR_INVALID_ARG_TYPE instead of a raw TypeError', () => {
+    const { port } = sockets.bound();
+    expect(outcome(() => of('a').pipe(sendTo(null as never, { address: '127.0.0.1', port })))).toBe('ERR_INVALID_ARG_TYPE -1');
+  });
+
+  it.each([
+    ['concurrency NaN', 'ERR_OUT_OF_RANGE -1', { concurrency: NaN }],
+    ['concurrency 0', 'ERR_OUT_OF_RANGE -1', { concurrency: 0 }],
+    ['concurrency 1.5', 'ERR_OUT_OF_RANGE -1', { concurrency: 1.5 }],
+    ['concurrency "2"', 'ERR_INVALID_ARG_TYPE -1', { concurrency: '2' }],
+    ['bufferSize NaN', 'ERR_OUT_OF_RANGE -1', { concurrency: 1, bufferSize: NaN }],
+    ['bufferSize -1', 'ERR_OUT_OF_RANGE -1', { bufferSize: -1 }],
+    ['bufferSize 0.5', 'ERR_OUT_OF_RANGE -1', { bufferSize: 0.5 }],
+    ['options 5', 'ERR_INVALID_ARG_TYPE -1', 5],
+  ])('sendTo with %s errors with %s when subscribed instead of falling back to the default', (_name, expected, options) => {
+    const { socket, port } = sockets.bound();
+    expect(outcome(() => of('a').pipe(sendTo(socket, { address: '127.0.0.1', port }, options as never)))).toBe(expected);
+  });
+
+  it('sendTo without a target checks the options too: { concurrency: NaN } errors with ERR_OUT_OF_RANGE', () => {
+    const { socket } = sockets.bound();
+    expect(outcome(() => of({ address: '127.0.0.1', port: 9, message: 'a' }).pipe(sendTo(socket, { concurrency: NaN })))).toBe('ERR_OUT_OF_RANGE -1');
+  });
+
+  it('sendTo with a bad argument does not subscribe to its source: no value is consumed', () => {
+    const { socket, port } = sockets.bound();
+    const source = new Subject<string>();
+    source.pipe(sendTo(socket, { address: '127.0.0.1', port }, { concurrency: 0 })).subscribe({ error: () => undefined });
+    expect(source.observed).toBe(false);
+  });
+
+  it('sendTo with null options or a null target uses the defaults', async () => {
+    const server = sockets.bound();
+    const { socket } = sockets.bound();
+    const withTarget = await lastValueFrom(of('a').pipe(sendTo(socket, { address: '127.0.0.1', port: server.port }, null as never), toArray()));
+    const withoutTarget = await lastValueFrom(of({ address: '127.0.0.1', port: server.port, message: 'b' }).pipe(sendTo(socket, null as unknown as undefined), toArray()));
+    expect([withTarget.length, withoutTarget.length]).toEqual([1, 1]);
   });
 });

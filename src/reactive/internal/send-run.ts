@@ -1,15 +1,37 @@
 import type { Subscriber } from 'rxjs';
-import { UDPSocketError } from '../../errors';
+import { UDPSocketError, type UDPOperation } from '../../errors';
 import type { UDPMessage, UDPSendOption, UDPSocketLike } from '../../socket/types';
 import type { SendReceipt, UDPTarget } from '../types';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
 import { errorOfThrown } from './socket-error';
+import { checkNumber, optionsOf } from './validate';
 
 /** The default bound on datagrams handed to the socket and not yet confirmed. */
 export const DEFAULT_CONCURRENCY = 1024;
 /** The default bound on values waiting for a free send slot. */
 export const DEFAULT_BUFFER_SIZE = 65536;
+
+/** The checked `concurrency` and `bufferSize` of a `sendTo` / `reply`. */
+export interface SendLimits {
+  readonly concurrency: number;
+  readonly bufferSize: number;
+}
+
+/**
+ * Checks the options of `sendTo` / `reply` once: `concurrency` an integer >= 1 or `Infinity`,
+ * `bufferSize` an integer >= 0 or `Infinity`; `undefined` / `null` options are the defaults.
+ * @returns the limits, or the error the operator reports when subscribed.
+ */
+export function sendLimitsOf(operation: UDPOperation, options: unknown): SendLimits | UDPSocketError {
+  const opts = optionsOf<{ concurrency?: unknown; bufferSize?: unknown }>(operation, options);
+  if (opts instanceof UDPSocketError) return opts;
+  const { concurrency = DEFAULT_CONCURRENCY, bufferSize = DEFAULT_BUFFER_SIZE } = opts;
+  const error =
+    checkNumber(operation, 'concurrency', concurrency, { min: 1, integer: true, infinity: true }) ??
+    checkNumber(operation, 'bufferSize', bufferSize, { min: 0, integer: true, infinity: true });
+  return error ?? { concurrency: concurrency as number, bufferSize: bufferSize as number };
+}
 
 /**
  * The send loop of one `sendTo` / `reply` subscription.

@@ -2,7 +2,9 @@ import { Observable, Subscription, isObservable, type OperatorFunction } from 'r
 import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import type { UDPMessage, UDPMessageResult } from '../../socket/types';
 import { rawOf, type SocketInput } from '../internal/rx-of';
-import { DEFAULT_BUFFER_SIZE, DEFAULT_CONCURRENCY, SendRun } from '../internal/send-run';
+import { UDPSocketError } from '../../errors';
+import { SendRun, sendLimitsOf } from '../internal/send-run';
+import { checkFunction, checkSocket, failing } from '../internal/validate';
 import type { SendReceipt } from '../types';
 import type { SendToOptions } from './send-to';
 
@@ -20,6 +22,10 @@ export type ReplyResult = UDPMessage | Observable<UDPMessage> | null | undefined
  * errors the stream too. Completes when the source and every returned Observable completed
  * and all replies were sent.
  *
+ * A socket or options of the wrong type, or a `project` that is not a function, make the operator
+ * error with `ERR_INVALID_ARG_TYPE` when subscribed; `concurrency` / `bufferSize` are checked as by
+ * `sendTo` (`ERR_OUT_OF_RANGE`).
+ *
  * @param socket - the socket that received the messages (an {@link RxUDPSocket} or a plain socket).
  * @param project - maps a message (and its index) to the reply.
  * @param options - `concurrency` and `bufferSize`, as for `sendTo`.
@@ -31,11 +37,14 @@ export type ReplyResult = UDPMessage | Observable<UDPMessage> | null | undefined
 export function reply(
   socket: SocketInput,
   project: (message: UDPMessageResult, index: number) => ReplyResult,
-  options: SendToOptions = {},
+  options?: SendToOptions | null,
 ): OperatorFunction<UDPMessageResult, SendReceipt> {
+  const error = checkSocket('send', socket) ?? checkFunction('send', 'project', project);
+  if (error !== undefined) return failing(error);
+  const limits = sendLimitsOf('send', options);
+  if (limits instanceof UDPSocketError) return failing(limits);
+  const { concurrency, bufferSize } = limits;
   const raw = rawOf(socket);
-  const concurrency = options.concurrency !== undefined && options.concurrency >= 1 ? Math.floor(options.concurrency) : DEFAULT_CONCURRENCY;
-  const bufferSize = options.bufferSize !== undefined && options.bufferSize >= 0 ? options.bufferSize : DEFAULT_BUFFER_SIZE;
   return (source) =>
     new Observable<SendReceipt>((subscriber) => {
       const run = new SendRun(raw, undefined, concurrency, bufferSize, subscriber);

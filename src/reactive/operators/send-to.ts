@@ -2,30 +2,31 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import type { UDPMessage, UDPSendOption } from '../../socket/types';
 import { rawOf, type SocketInput } from '../internal/rx-of';
-import { DEFAULT_BUFFER_SIZE, DEFAULT_CONCURRENCY, SendRun } from '../internal/send-run';
+import { UDPSocketError } from '../../errors';
+import { SendRun, sendLimitsOf } from '../internal/send-run';
+import { checkSocket, checkTarget, failing } from '../internal/validate';
 import type { SendReceipt, UDPTarget } from '../types';
 
 /** Options of {@link sendTo} (and {@link reply}). */
 export interface SendToOptions {
   /**
    * At most this many datagrams handed to the socket and not yet confirmed; further values wait.
+   * An integer >= 1, or `Infinity`.
    * @default 1024
    */
   concurrency?: number;
   /**
    * At most this many values wait for a free slot; one more errors the stream with `ENOBUFS`
    * (the buffer is bounded: a push source cannot be paused, so an overrun is an error, not a leak).
+   * An integer >= 0, or `Infinity` (unbounded: at your own risk).
    * @default 65536
    */
   bufferSize?: number;
 }
 
-function isTarget(value: unknown): value is UDPTarget {
-  return value !== null && typeof value === 'object' && typeof (value as UDPTarget).address === 'string';
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return value !== undefined && value >= 1 ? Math.floor(value) : fallback;
+/** Whether the second argument of `sendTo` is meant as a target: an object with `address` or `port`. */
+function looksLikeTarget(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && ('address' in value || 'port' in value);
 }
 
 /**
@@ -40,6 +41,11 @@ function positive(value: number | undefined, fallback: number): number {
  *   `ERR_SOCKET_BAD_PORT`, `ERR_INVALID_ADDRESS`, `ERR_SOCKET_DGRAM_NOT_RUNNING`, ...).
  * - Completes when the source completed and every datagram was confirmed; unsubscribing stops
  *   sending at once (queued values are dropped).
+ * - A bad argument errors the operator when subscribed, before anything is sent: a socket or
+ *   options of the wrong type, or a `concurrency` / `bufferSize` that is not a number,
+ *   `ERR_INVALID_ARG_TYPE`; one out of range (NaN, 0 concurrency, fractions), `ERR_OUT_OF_RANGE`;
+ *   a target (any object with `address` or `port`) with a bad address, `ERR_INVALID_ADDRESS`, or
+ *   port, `ERR_SOCKET_BAD_PORT`.
  * - On a socket without `sendWithCallback` (WeChat / Taro) each `send()` is synchronous: receipts
  *   are emitted right after it with `confirmed: false`, nothing waits, and failures reach the
  *   socket's `onError` / `error$` only.
@@ -64,10 +70,20 @@ export function sendTo(
   targetOrOptions?: UDPTarget | SendToOptions,
   maybeOptions?: SendToOptions,
 ): OperatorFunction<unknown, SendReceipt> {
-  const target = isTarget(targetOrOptions) ? targetOrOptions : undefined;
-  const options = (target === undefined ? (targetOrOptions as SendToOptions | undefined) : maybeOptions) ?? {};
-  const concurrency = positive(options.concurrency, DEFAULT_CONCURRENCY);
-  const bufferSize = options.bufferSize !== undefined && options.bufferSize >= 0 ? options.bufferSize : DEFAULT_BUFFER_SIZE;
+  const op = 'send';
+  const socketError = checkSocket(op, socket);
+  if (socketError !== undefined) return failing(socketError);
+  // An object with `address` or `port` is a target (checked: a malformed one is reported as such,
+  // not mistaken for options); so is anything followed by options.
+  const hasTarget = looksLikeTarget(targetOrOptions) || (targetOrOptions != null && maybeOptions !== undefined);
+  if (hasTarget) {
+    const targetError = checkTarget(op, targetOrOptions);
+    if (targetError !== undefined) return failing(targetError);
+  }
+  const target = hasTarget ? (targetOrOptions as UDPTarget) : undefined;
+  const limits = sendLimitsOf(op, hasTarget || targetOrOptions == null ? maybeOptions : targetOrOptions);
+  if (limits instanceof UDPSocketError) return failing(limits);
+  const { concurrency, bufferSize } = limits;
   const raw = rawOf(socket);
   return (source) =>
     new Observable<SendReceipt>((subscriber) => {
