@@ -1,5 +1,5 @@
-import { lastValueFrom, map, mergeMap, of, take, toArray } from 'rxjs';
-import { fromUDPSocket, groupByPeer, peerKey } from 'rxjs-udp';
+import { catchError, lastValueFrom, map, mergeMap, of, take, toArray } from 'rxjs';
+import { type UDPSocketError, fromUDPSocket, groupByPeer, peerKey } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
 
@@ -110,5 +110,32 @@ describe('groupByPeer (bad options: the operator errors when subscribed, never t
     ['scheduler "x"', { scheduler: 'x' }],
   ])('groupByPeer with %s errors with ERR_INVALID_ARG_TYPE when subscribed', async (_name, options) => {
     await expect(lastValueFrom(of(msg(1)).pipe(groupByPeer(options as never)))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+  });
+});
+
+describe('groupByPeer idle checks', () => {
+  it.each([
+    ['idle -1', 'ERR_OUT_OF_RANGE', -1],
+    ['idle NaN', 'ERR_OUT_OF_RANGE', NaN],
+    ['idle Infinity', 'ERR_OUT_OF_RANGE', Infinity],
+    ['idle 2^31 (setTimeout would fire it after 1 ms)', 'ERR_OUT_OF_RANGE', 2 ** 31],
+    ['idle "5"', 'ERR_INVALID_ARG_TYPE', '5'],
+  ])('groupByPeer with %s errors with %s at subscription instead of being accepted silently', (_name, code, idle) => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold('a|', { a: { remoteInfo: { address: '127.0.0.1', port: 1 } } });
+      expectObservable(source.pipe(groupByPeer({ idle: idle as number, scheduler }), map((g) => g.key)).pipe(catchError((e: UDPSocketError) => of(e.code)))).toBe(
+        '(c|)',
+        { c: code },
+      );
+    });
+  });
+
+  it('groupByPeer with idle 0 is accepted: each message of a peer opens its own session', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold('a-a|', { a: { remoteInfo: { address: '127.0.0.1', port: 1 } } });
+      expectObservable(source.pipe(groupByPeer({ idle: 0, scheduler }), map((g) => g.key))).toBe('a-a|', { a: '127.0.0.1:1' });
+    });
   });
 });

@@ -1,14 +1,14 @@
 import { asyncScheduler, debounceTime, groupBy, type GroupedObservable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import { UDPSocketError } from '../../errors';
 import { schedulerOf, type SocketInput } from '../internal/rx-of';
-import { checkScheduler, checkSocket, failing, optionsOf } from '../internal/validate';
+import { MAX_DELAY, checkNumber, checkScheduler, checkSocket, failing, optionsOf } from '../internal/validate';
 import type { FromSender } from './from-peer';
 
 /** Options of {@link groupByPeer}. */
 export interface GroupByPeerOptions {
   /**
    * Complete a peer's sub-stream after this many ms (frames on virtual time) without a message
-   * from it; its next message opens a new sub-stream.
+   * from it; its next message opens a new sub-stream. A number in 0–2147483647.
    * @default never: sub-streams end with the source
    */
   idle?: number;
@@ -44,8 +44,9 @@ export function peerKey(remoteInfo: FromSender['remoteInfo']): string {
  * Each group's `key` is {@link peerKey} of the sender. With `idle`, a group completes after
  * `idle` ms of silence from its peer, and a later message from it starts a new group.
  *
- * A bad argument errors the operator when subscribed (`ERR_INVALID_ARG_TYPE` for options, `socket`
- * or `scheduler` of the wrong type); `null` options are no options.
+ * A bad argument errors the operator when subscribed: `ERR_INVALID_ARG_TYPE` for options, `idle`,
+ * `socket` or `scheduler` of the wrong type, `ERR_OUT_OF_RANGE` for an `idle` that is not a finite
+ * number in 0–2147483647 (NaN and negative included); `null` options are no options.
  *
  * @param options - `idle` ms, and the `socket` (or `scheduler`) whose scheduler runs the idle timers.
  * @returns an operator from messages to grouped sub-streams.
@@ -60,7 +61,10 @@ export function groupByPeer<T extends FromSender>(
 ): OperatorFunction<T, GroupedObservable<string, T>> {
   const opts = optionsOf<GroupByPeerOptions>('receive', options);
   if (opts instanceof UDPSocketError) return failing(opts);
-  const error = (opts.socket === undefined ? undefined : checkSocket('receive', opts.socket)) ?? checkScheduler('receive', opts.scheduler);
+  const error =
+    (opts.idle === undefined ? undefined : checkNumber('receive', 'idle', opts.idle, { min: 0, max: MAX_DELAY })) ??
+    (opts.socket === undefined ? undefined : checkSocket('receive', opts.socket)) ??
+    checkScheduler('receive', opts.scheduler);
   if (error !== undefined) return failing(error);
   const { idle } = opts;
   const key = (message: T): string => peerKey(message.remoteInfo);
