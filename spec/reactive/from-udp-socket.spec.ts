@@ -418,6 +418,33 @@ describe('fromUDPSocket (marbles over the virtual network)', () => {
     });
   });
 
+  it('a close made on the socket while the wrapper had no listener ends the streams in the frame they are subscribed', () => {
+    const scheduler = marbles();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const socket = net.createUDPSocket();
+      socket.bind(7);
+      const rx = fromUDPSocket(socket);
+      scheduler.schedule(() => socket.close(), 2);
+      expectObservable(rx.message$, '----^').toBe('----|');
+      expectObservable(rx.state$, '----^').toBe('----(x|)', { x: 'closed' });
+      expectObservable(rx.close$.pipe(map((c) => c.errMsg)), '----^').toBe('----(c|)', { c: 'close:ok' });
+    });
+  });
+
+  it('a connect the socket refuses never shows as connected on state$', () => {
+    const scheduler = marbles();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const rx = fromUDPSocket(net.createUDPSocket());
+      scheduler.schedule(() => rx.bind(0, '127.0.0.1'), 1);
+      scheduler.schedule(() => rx.connect({ address: '127.0.0.1', port: 0 }), 2);
+      scheduler.schedule(() => rx.close(), 4);
+      expectObservable(rx.state$).toBe('ul--(x|)', { u: 'unbound', l: 'listening', x: 'closed' });
+      expectObservable(rx.error$.pipe(map((e) => e.code)), '^ 6ms !').toBe('--p', { p: 'ERR_SOCKET_BAD_PORT' });
+    });
+  });
+
   it('takes the scheduler for operator timers from the socket (the virtual network), else asyncScheduler, unless one is given', () => {
     const scheduler = marbles();
     scheduler.run(() => {
