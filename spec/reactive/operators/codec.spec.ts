@@ -25,3 +25,19 @@ describe('codecs', () => {
     expect(() => json<() => void>().encode(() => undefined)).toThrow(TypeError);
   });
 });
+
+describe('codecs refuse values of the wrong type instead of coercing them', () => {
+  it('text.decode of a string throws a TypeError instead of returning an empty string', () => {
+    expect(() => text.decode('abc' as never)).toThrow(TypeError);
+  });
+
+  it('text.encode of the number 5 throws a TypeError instead of passing it through', () => {
+    expect(() => text.encode(5 as never)).toThrow(TypeError);
+  });
+
+  it('bytes.encode of a string throws a TypeError; ArrayBuffers and views pass as they are', () => {
+    expect(() => bytes.encode('abc' as never)).toThrow(TypeError);
+    const buffer = new ArrayBuffer(2);
+    expect(bytes.encode(buffer as never)).toBe(buffer);
+  });
+});

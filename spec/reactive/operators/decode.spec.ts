@@ -1,4 +1,4 @@
-import { Subject, map } from 'rxjs';
+import { Subject, lastValueFrom, map, of, toArray } from 'rxjs';
 import { UDPSocketError, bytes, decode, fromUDPSocket, json, text, type DecodeInput } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { marbles } from '../../helpers/reactive';
@@ -71,5 +71,35 @@ describe('decode', () => {
       expectObservable(cold('a|', values).pipe(decode(text))).toBe('a|', { a: 'x' });
       expectObservable(cold('a#', values).pipe(decode(text))).toBe('a#', { a: 'x' });
     });
+  });
+});
+
+describe('decode (bad input and arguments)', () => {
+  it('decode(text) of a string input reports ERR_INVALID_ARG_TYPE to the error handler and emits nothing, instead of emitting an empty string', async () => {
+    const failures: Array<[string, unknown]> = [];
+    const values = await lastValueFrom(
+      of('abc' as never, enc('ok')).pipe(
+        decode(text, (error, input) => failures.push([error.code, input])),
+        toArray(),
+      ),
+    );
+    expect(values).toEqual(['ok']);
+    expect(failures).toEqual([['ERR_INVALID_ARG_TYPE', 'abc']]);
+  });
+
+  it('decode(text) of a message whose message is not bytes reports ERR_INVALID_ARG_TYPE to the error handler', async () => {
+    const codes: string[] = [];
+    await lastValueFrom(of({ message: 5 } as never, null as never).pipe(decode(text, (error) => codes.push(error.code)), toArray()));
+    expect(codes).toEqual(['ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_TYPE']);
+  });
+
+  it.each([
+    ['codec undefined', undefined, undefined],
+    ['codec {}', {}, undefined],
+    ['onError 5', text, 5],
+  ])('decode with %s errors with ERR_INVALID_ARG_TYPE when subscribed instead of a raw TypeError', async (_name, codec, onError) => {
+    let operator: ReturnType<typeof decode> | undefined;
+    expect(() => (operator = decode(codec as never, onError as never))).not.toThrow();
+    await expect(lastValueFrom(of(enc('x')).pipe(operator!))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', operation: 'receive' });
   });
 });

@@ -61,3 +61,27 @@ describe('encode (real loopback)', () => {
     }
   });
 });
+
+describe('encode (values and codecs of the wrong type)', () => {
+  it('encode(text) of the number 5 errors with ERR_DATAGRAM_ENCODE instead of passing it through', async () => {
+    await expect(lastValueFrom(from([5 as never]).pipe(encode(text)))).rejects.toMatchObject({ code: 'ERR_DATAGRAM_ENCODE', operation: 'send' });
+  });
+
+  it('encode(bytes) of a string errors with ERR_DATAGRAM_ENCODE', async () => {
+    await expect(lastValueFrom(from(['abc' as never]).pipe(encode(bytes)))).rejects.toMatchObject({ code: 'ERR_DATAGRAM_ENCODE' });
+  });
+
+  it('encode with a custom codec that returns a number errors with ERR_DATAGRAM_ENCODE instead of passing it on', async () => {
+    const broken = { name: 'broken', decode: () => 0, encode: () => 42 as never };
+    await expect(lastValueFrom(from([1]).pipe(encode(broken)))).rejects.toMatchObject({ code: 'ERR_DATAGRAM_ENCODE' });
+  });
+
+  it.each([
+    ['codec undefined', undefined],
+    ['codec { name }', { name: 'x' }],
+  ])('encode with %s errors with ERR_INVALID_ARG_TYPE when subscribed instead of a raw TypeError', async (_name, codec) => {
+    let operator: ReturnType<typeof encode> | undefined;
+    expect(() => (operator = encode(codec as never))).not.toThrow();
+    await expect(lastValueFrom(from(['x']).pipe(operator!))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', operation: 'send' });
+  });
+});

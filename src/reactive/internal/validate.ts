@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { throwError, type OperatorFunction } from 'rxjs';
 import { UDPSocketError, type UDPOperation } from '../../errors';
+import type { UDPMessage } from '../../socket/types';
 import { checkAddress, checkPort, describe } from '../../socket/validate';
 import { isRxUDPSocket } from '../from-udp-socket';
 
@@ -113,4 +114,9 @@ export function checkScheduler(operation: UDPOperation, value: unknown): UDPSock
     return undefined;
   }
   return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `scheduler must be a SchedulerLike, got ${describe(value)}`);
+}
+
+/** Whether `value` is a payload a socket sends: a string, an ArrayBuffer or a view. */
+export function isPayload(value: unknown): value is UDPMessage {
+  return typeof value === 'string' || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
 }

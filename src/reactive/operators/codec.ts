@@ -20,18 +20,19 @@ export interface UDPCodec<T> {
 export type CodecValue<C> = C extends UDPCodec<infer T> ? T : never;
 
 function view(data: UDPBytes): Uint8Array {
-  return data instanceof Uint8Array
-    ? data
-    : ArrayBuffer.isView(data)
-      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : new Uint8Array(data);
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  // `new Uint8Array("abc")` would be an empty array: never read a non-byte value as nothing.
+  throw new TypeError(`expected an ArrayBuffer or an ArrayBufferView, got ${typeof data}`);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * UTF-8 text. Decoding invalid UTF-8 fails (the datagram goes to the error callback of
- * `decode`); encoding returns the string itself, which the socket sends as UTF-8.
+ * UTF-8 text. Decoding invalid UTF-8 (or anything but bytes) fails (the datagram goes to the
+ * error callback of `decode`); encoding returns the string itself, which the socket sends as
+ * UTF-8, and fails on a value that is not a string (no coercion).
  *
  * @example
  * rx.message$.pipe(decode(text)).subscribe((line) => console.log(line));
@@ -39,11 +40,15 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export const text: UDPCodec<string> = {
   name: 'text',
   decode: (data) => utf8.decode(view(data)),
-  encode: (value) => value,
+  encode: (value) => {
+    if (typeof value !== 'string') throw new TypeError(`expected a string, got ${typeof value}`);
+    return value;
+  },
 };
 
 /**
- * Raw bytes as a `Uint8Array` view of the datagram (no copy).
+ * Raw bytes as a `Uint8Array` view of the datagram (no copy). Encoding takes bytes (a
+ * `Uint8Array`, any view or an ArrayBuffer) as they are and fails on anything else.
  *
  * @example
  * rx.message$.pipe(decode(bytes), map((b) => b[0]));
@@ -51,7 +56,12 @@ export const text: UDPCodec<string> = {
 export const bytes: UDPCodec<Uint8Array> = {
   name: 'bytes',
   decode: view,
-  encode: (value) => value,
+  encode: (value) => {
+    if (!(value instanceof ArrayBuffer || ArrayBuffer.isView(value))) {
+      throw new TypeError(`expected a Uint8Array, an ArrayBuffer or a view, got ${typeof value}`);
+    }
+    return value;
+  },
 };
 
 /** Options of {@link json}. */

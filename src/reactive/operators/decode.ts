@@ -2,6 +2,8 @@ import { Observable, config, type OperatorFunction } from 'rxjs';
 import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import { UDPSocketError } from '../../errors';
 import type { UDPMessageResult } from '../../socket/types';
+import { describe } from '../../socket/validate';
+import { failing } from '../internal/validate';
 import type { UDPBytes, UDPCodec } from './codec';
 
 /** What {@link decode} reads: a received message (its `message` is decoded) or bare bytes. */
@@ -15,14 +17,37 @@ export type DecodeErrorHandler =
   | ((error: UDPSocketError, input: DecodeInput) => void)
   | { next(error: UDPSocketError, input: DecodeInput): void };
 
-function bytesOf(input: DecodeInput): UDPBytes {
-  return input instanceof ArrayBuffer || ArrayBuffer.isView(input) ? input : input.message;
+/** The bytes of `input`, or undefined when it is neither bytes nor a message carrying bytes. */
+function bytesOf(input: unknown): UDPBytes | undefined {
+  if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return input;
+  if (input === null || typeof input !== 'object') return undefined;
+  const message = (input as { message?: unknown }).message;
+  return message instanceof ArrayBuffer || ArrayBuffer.isView(message) ? message : undefined;
+}
+
+/** Checks the arguments of {@link decode}: a codec with a `decode` function, an optional handler. */
+function checkDecodeArgs(codec: unknown, onError: unknown): UDPSocketError | undefined {
+  if (codec === null || typeof codec !== 'object' || typeof (codec as { decode?: unknown }).decode !== 'function') {
+    return new UDPSocketError('ERR_INVALID_ARG_TYPE', 'receive', `codec must be a UDPCodec with a decode function, got ${describe(codec)}`);
+  }
+  if (
+    onError === undefined ||
+    typeof onError === 'function' ||
+    (onError !== null && typeof onError === 'object' && typeof (onError as { next?: unknown }).next === 'function')
+  ) {
+    return undefined;
+  }
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', 'receive', `onError must be a function or an observer, got ${describe(onError)}`);
 }
 
 /**
  * Decodes each datagram with `codec`. A datagram that fails to decode is reported and skipped:
  * the stream goes on. Codes: `ERR_DATAGRAM_DECODE` (`operation: 'receive'`, the codec's error as
- * `cause`).
+ * `cause`); `ERR_INVALID_ARG_TYPE` for a value that is neither a message nor bytes (a string, say),
+ * which is reported and skipped the same way, never decoded as an empty datagram.
+ *
+ * A `codec` without a `decode` function, or an `onError` that is neither a function nor an
+ * observer, errors the operator with `ERR_INVALID_ARG_TYPE` when subscribed.
  *
  * Failures go to `onError`; without it, to RxJS `config.onUnhandledError` when one is set,
  * else they are dropped (a malformed datagram from the network must not crash a server).
@@ -35,6 +60,8 @@ function bytesOf(input: DecodeInput): UDPBytes {
  * rx.message$.pipe(decode(json<{ id: number }>(), bad$)).subscribe(({ id }) => console.log(id));
  */
 export function decode<T>(codec: UDPCodec<T>, onError?: DecodeErrorHandler): OperatorFunction<DecodeInput, T> {
+  const argError = checkDecodeArgs(codec, onError);
+  if (argError !== undefined) return failing(argError);
   const report =
     onError === undefined
       ? (error: UDPSocketError): void => config.onUnhandledError?.(error)
@@ -45,9 +72,14 @@ export function decode<T>(codec: UDPCodec<T>, onError?: DecodeErrorHandler): Ope
     new Observable<T>((subscriber) =>
       source.subscribe(
         createOperatorSubscriber(subscriber, (input: DecodeInput) => {
+          const data = bytesOf(input);
+          if (data === undefined) {
+            report(new UDPSocketError('ERR_INVALID_ARG_TYPE', 'receive', `cannot decode ${codec.name}: expected a message or bytes, got ${describe(input)}`), input);
+            return;
+          }
           let value: T;
           try {
-            value = codec.decode(bytesOf(input));
+            value = codec.decode(data);
           } catch (cause) {
             const reason = cause instanceof Error ? cause.message : String(cause);
             report(new UDPSocketError('ERR_DATAGRAM_DECODE', 'receive', `cannot decode ${codec.name}: ${reason}`, { cause }), input);

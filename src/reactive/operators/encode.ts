@@ -2,12 +2,16 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import { UDPSocketError } from '../../errors';
 import type { UDPMessage } from '../../socket/types';
+import { describe } from '../../socket/validate';
+import { failing, isPayload } from '../internal/validate';
 import type { UDPCodec } from './codec';
 
 /**
  * Encodes each value with `codec` into a datagram payload, ready for {@link sendTo} or
  * {@link request}. A value the codec cannot write is a bug of the sender, so it errors the
  * stream: `ERR_DATAGRAM_ENCODE` (`operation: 'send'`, the codec's error as `cause`).
+ * So does a codec that returns something other than a string or bytes. A `codec` without an
+ * `encode` function errors the operator with `ERR_INVALID_ARG_TYPE` when subscribed.
  *
  * @param codec - `text`, `bytes`, `json<T>()` or your own {@link UDPCodec}.
  * @returns an operator from values of type `T` to payloads.
@@ -15,6 +19,9 @@ import type { UDPCodec } from './codec';
  * readings$.pipe(encode(json<Reading>()), sendTo(rx, { address: '127.0.0.1', port: 9000 })).subscribe();
  */
 export function encode<T>(codec: UDPCodec<T>): OperatorFunction<T, UDPMessage> {
+  if (codec === null || typeof codec !== 'object' || typeof (codec as { encode?: unknown }).encode !== 'function') {
+    return failing(new UDPSocketError('ERR_INVALID_ARG_TYPE', 'send', `codec must be a UDPCodec with an encode function, got ${describe(codec)}`));
+  }
   return (source) =>
     new Observable<UDPMessage>((subscriber) =>
       source.subscribe(
@@ -25,6 +32,12 @@ export function encode<T>(codec: UDPCodec<T>): OperatorFunction<T, UDPMessage> {
           } catch (cause) {
             const reason = cause instanceof Error ? cause.message : String(cause);
             subscriber.error(new UDPSocketError('ERR_DATAGRAM_ENCODE', 'send', `cannot encode ${codec.name}: ${reason}`, { cause }));
+            return;
+          }
+          if (!isPayload(payload)) {
+            subscriber.error(
+              new UDPSocketError('ERR_DATAGRAM_ENCODE', 'send', `cannot encode ${codec.name}: the codec returned ${describe(payload)}, not a string or bytes`),
+            );
             return;
           }
           subscriber.next(payload);
