@@ -1,4 +1,4 @@
-import { firstValueFrom, map } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map, of } from 'rxjs';
 import { fromPeer, fromUDPSocket } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
@@ -35,5 +35,25 @@ describe('fromPeer', () => {
     } finally {
       await sockets.closeAll();
     }
+  });
+});
+
+describe('fromPeer (bad arguments and values)', () => {
+  const message = (address: string, port: number) => ({ remoteInfo: { address, port } });
+
+  it.each([
+    ['address undefined', 'ERR_INVALID_ADDRESS', undefined, undefined],
+    ['address 5', 'ERR_INVALID_ADDRESS', 5, undefined],
+    ['address "localhost" (never what a socket reports)', 'ERR_INVALID_ADDRESS', 'localhost', undefined],
+    ['port -1', 'ERR_SOCKET_BAD_PORT', '127.0.0.1', -1],
+    ['port "53"', 'ERR_SOCKET_BAD_PORT', '127.0.0.1', '53'],
+  ])('fromPeer with %s errors with %s when subscribed instead of silently filtering everything out', async (_name, code, address, port) => {
+    let operator: ReturnType<typeof fromPeer> | undefined;
+    expect(() => (operator = fromPeer(address as never, port as never))).not.toThrow();
+    await expect(lastValueFrom(of(message('127.0.0.1', 53)).pipe(operator!))).rejects.toMatchObject({ code });
+  });
+
+  it('fromPeer given a value without remoteInfo errors with ERR_INVALID_ARG_TYPE instead of a raw TypeError', async () => {
+    await expect(lastValueFrom(of(5 as unknown as ReturnType<typeof message>).pipe(fromPeer('127.0.0.1')))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', operation: 'receive' });
   });
 });

@@ -139,3 +139,9 @@ describe('groupByPeer idle checks', () => {
     });
   });
 });
+
+describe('groupByPeer (values that are not messages)', () => {
+  it('groupByPeer given a value without remoteInfo errors with ERR_INVALID_ARG_TYPE instead of a raw TypeError', async () => {
+    await expect(lastValueFrom(of(5 as unknown as { remoteInfo: { address: string; port: number } }).pipe(groupByPeer()))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', operation: 'receive' });
+  });
+});

@@ -148,3 +148,15 @@ describe('reply (bad arguments: the operator errors when subscribed, never throw
     expect(outcome(() => of(message(port)).pipe(reply(socket, ({ message: m }) => m, options as never)))).toBe(expected);
   });
 });
+
+describe('reply (values that are not messages)', () => {
+  const sockets = new LoopbackSockets();
+  afterEach(() => sockets.closeAll());
+
+  it('reply given a value without remoteInfo errors with ERR_INVALID_ARG_TYPE before calling project, instead of a raw TypeError', async () => {
+    const { socket } = sockets.bound();
+    const project = jest.fn(() => 'x');
+    await expect(lastValueFrom(of(5 as unknown as UDPMessageResult).pipe(reply(socket, project)))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', operation: 'send' });
+    expect(project).not.toHaveBeenCalled();
+  });
+});

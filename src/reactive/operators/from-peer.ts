@@ -1,5 +1,9 @@
 import { filter, type MonoTypeOperatorFunction } from 'rxjs';
+import { isIP } from 'node:net';
+import { UDPSocketError } from '../../errors';
 import type { UDPRemoteInfo } from '../../socket/types';
+import { checkPort, describe } from '../../socket/validate';
+import { failing } from '../internal/validate';
 
 /** Anything that knows its sender, as a received message does. */
 export interface FromSender {
@@ -7,10 +11,26 @@ export interface FromSender {
 }
 
 /**
+ * The `remoteInfo` of a value that should be a received message; throws (erroring the stream) a
+ * clear `ERR_INVALID_ARG_TYPE` when it has none, instead of a TypeError on `undefined.address`.
+ *
+ * @param message - a received message, or anything with a `remoteInfo`.
+ * @param operation - the operation to report.
+ * @returns its `remoteInfo`.
+ */
+export function infoOf(message: FromSender, operation: 'receive' | 'send' = 'receive'): FromSender['remoteInfo'] {
+  const info = message !== null && typeof message === 'object' ? message.remoteInfo : undefined;
+  if (info !== null && typeof info === 'object') return info;
+  throw new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `expected a received message with remoteInfo, got ${describe(message)}`);
+}
+
+/**
  * Lets through only the messages from `address` (and `port`, when given).
  *
  * The address is compared as a string: pass it in the form the socket reports it
- * (`'127.0.0.1'`, `'::1'`), not a hostname.
+ * (`'127.0.0.1'`, `'::1'`), not a hostname: an `address` that is not an IP address errors the
+ * operator with `ERR_INVALID_ADDRESS` when subscribed, a `port` not in 1–65535 with
+ * `ERR_SOCKET_BAD_PORT`. A value without `remoteInfo` errors the stream with `ERR_INVALID_ARG_TYPE`.
  *
  * @param address - the sender's IP address.
  * @param port - the sender's port; any port when omitted.
@@ -19,7 +39,17 @@ export interface FromSender {
  * rx.message$.pipe(fromPeer('127.0.0.1', 53)).subscribe(handleDnsAnswer);
  */
 export function fromPeer<T extends FromSender>(address: string, port?: number): MonoTypeOperatorFunction<T> {
+  const error =
+    typeof address === 'string' && isIP(address) !== 0
+      ? port === undefined
+        ? undefined
+        : checkPort('receive', port, false)
+      : new UDPSocketError('ERR_INVALID_ADDRESS', 'receive', `fromPeer: address must be an IP address, got ${describe(address)}`);
+  if (error !== undefined) return failing(error);
   return port === undefined
-    ? filter((message) => message.remoteInfo.address === address)
-    : filter((message) => message.remoteInfo.port === port && message.remoteInfo.address === address);
+    ? filter((message) => infoOf(message).address === address)
+    : filter((message) => {
+        const info = infoOf(message);
+        return info.port === port && info.address === address;
+      });
 }

@@ -2,7 +2,7 @@ import { asyncScheduler, debounceTime, groupBy, type GroupedObservable, type Ope
 import { UDPSocketError } from '../../errors';
 import { schedulerOf, type SocketInput } from '../internal/rx-of';
 import { MAX_DELAY, checkNumber, checkScheduler, checkSocket, failing, optionsOf } from '../internal/validate';
-import type { FromSender } from './from-peer';
+import { infoOf, type FromSender } from './from-peer';
 
 /** Options of {@link groupByPeer}. */
 export interface GroupByPeerOptions {
@@ -67,7 +67,7 @@ export function groupByPeer<T extends FromSender>(
     checkScheduler('receive', opts.scheduler);
   if (error !== undefined) return failing(error);
   const { idle } = opts;
-  const key = (message: T): string => peerKey(message.remoteInfo);
+  const key = (message: T): string => peerKey(infoOf(message));
   if (idle === undefined) return groupBy(key);
   const scheduler = opts.socket !== undefined ? schedulerOf(opts.socket, opts.scheduler) : (opts.scheduler ?? asyncScheduler);
   return groupBy(key, { duration: (group) => group.pipe(debounceTime(idle, scheduler)) });

@@ -6,6 +6,7 @@ import { UDPSocketError } from '../../errors';
 import { SendRun, sendLimitsOf } from '../internal/send-run';
 import { checkFunction, checkSocket, failing } from '../internal/validate';
 import type { SendReceipt } from '../types';
+import { infoOf } from './from-peer';
 import type { SendToOptions } from './send-to';
 
 /** What the project function of {@link reply} returns: a payload, an Observable of payloads, or nothing. */
@@ -59,14 +60,17 @@ export function reply(
           subscriber,
           (message: UDPMessageResult) => {
             let result: ReplyResult;
+            let info: UDPMessageResult['remoteInfo'];
             try {
+              // A value that is not a message has no sender to reply to: a clear error, before project.
+              info = infoOf(message, 'send') as UDPMessageResult['remoteInfo'];
               result = project(message, index++);
             } catch (error) {
               run.fail(error);
               return;
             }
             if (result === null || result === undefined) return;
-            const { address, port } = message.remoteInfo;
+            const { address, port } = info;
             if (!isObservable(result)) {
               run.push({ address, port, message: result });
               return;
