@@ -239,6 +239,12 @@ describe('fromUDPSocket', () => {
 });
 
 describe('fromUDPSocket: a close the wrapper did not see, connect, a second close, a bad argument', () => {
+  it.each([null, undefined, 'x'])('rx.send(%p) errors with ERR_INVALID_ARG_TYPE instead of a TypeError', async (option) => {
+    const { socket } = sockets.bound();
+    const rx = fromUDPSocket(socket);
+    await expect(lastValueFrom(rx.send(option as never))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', errMsg: expect.stringMatching(/^send:fail /) });
+  });
+
   it('sees a close that happened while it held no close listener: streams end at once, state closed, no listener left', async () => {
     const { socket } = sockets.bound();
     const rx = fromUDPSocket(socket);

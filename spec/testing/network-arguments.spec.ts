@@ -36,3 +36,10 @@ describe('createVirtualNetwork arguments', () => {
     expect(isUDPSocketError(error) && error.operation).toBe('addHost');
   });
 });
+
+describe('createVirtualNetwork(null)', () => {
+  it('builds a network with the defaults, as with no options', () => {
+    const net = createVirtualNetwork(null as never);
+    expect(net.config).toEqual(createVirtualNetwork().config);
+  });
+});

@@ -857,5 +857,5 @@ export class Network implements VirtualNetwork {
  * });
  */
 export function createVirtualNetwork(options: VirtualNetworkOptions = {}): VirtualNetwork {
-  return new Network(options);
+  return new Network(options ?? {});
 }

@@ -1,5 +1,6 @@
 import type { Subscriber } from 'rxjs';
-import type { UDPSocketError } from '../../errors';
+import { UDPSocketError } from '../../errors';
+import { describe } from '../../socket/validate';
 import type { UDPSendOption, UDPSocketLike } from '../../socket/types';
 import type { SendReceipt } from '../types';
 import { canConfirm } from './capabilities';
@@ -10,6 +11,10 @@ import { errorOfThrown } from './socket-error';
  * hand-over (or, on a socket that cannot confirm, right after `send()` returned), else the error.
  */
 export function sendOne(socket: UDPSocketLike, option: UDPSendOption, subscriber: Subscriber<SendReceipt>): void {
+  if (option === null || typeof option !== 'object') {
+    subscriber.error(new UDPSocketError('ERR_INVALID_ARG_TYPE', 'send', `option must be an object, got ${describe(option)}`));
+    return;
+  }
   const confirmed = canConfirm(socket);
   const receipt: SendReceipt = { address: option.address, port: option.port, message: option.message, confirmed };
   try {
