@@ -11,6 +11,18 @@ import { bytesOf, text } from '../helpers/bytes';
 import { DEFAULT_EVENT_TIMEOUT, delay, nextEvent, record } from '../helpers/events';
 import { SocketPool, expectEcho } from '../helpers/sockets';
 
+/** The loopback addresses both drivers are tested on: the real machine's, mirrored by the virtual network. */
+export const LOOPBACK_ADDRESSES: ContractHarness['addresses'] = {
+  ipv4: '127.0.0.1',
+  ipv6: '::1',
+  ipv4Any: '0.0.0.0',
+  ipv4Broadcast: '127.255.255.255',
+  multicastGroup: '239.1.2.3',
+  multicastInterface: '127.0.0.1',
+  unresolvableHostname: 'nowhere.invalid',
+  unavailableIpv4: '192.0.2.1',
+};
+
 /**
  * What the UDPSocket contract needs from a backend. One implementation per driver: the node:dgram
  * driver (`node-dgram.contract.spec.ts`) and the virtual network (`spec/testing/`).
