@@ -109,6 +109,10 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   private pending: PendingSettings = { memberships: [] };
   /** The last address that passed validation: repeated sends to one peer skip the check. */
   private lastGoodAddress: unknown = NO_ADDRESS;
+  /** The last send callback and its wrapper (see sendDone). */
+  private doneCallback: UDPSendCallback | undefined;
+  private doneOperation: UDPOperation | undefined;
+  private doneWrapper: ((error: Error | null) => void) | undefined;
   /** Whether SO_BROADCAST is on, so `send({ setBroadcast: true })` costs a system call only once. */
   private broadcastOn = false;
   /** Datagrams sent while connect() resolves its peer's hostname. */
@@ -447,7 +451,13 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   };
 
   private sendDone(operation: UDPOperation, callback: UDPSendCallback): (error: Error | null) => void {
-    return (error) => callback(error === null ? null : toUDPSocketError(operation, error));
+    // sendTo, reply and request pass one callback for all their datagrams: wrap it once.
+    if (callback === this.doneCallback && operation === this.doneOperation) return this.doneWrapper!;
+    const wrapper = (error: Error | null): void => callback(error === null ? null : toUDPSocketError(operation, error));
+    this.doneCallback = callback;
+    this.doneOperation = operation;
+    this.doneWrapper = wrapper;
+    return wrapper;
   }
 
   connect(option: UDPConnectOption): void {
