@@ -1,5 +1,5 @@
 import { Observable, asyncScheduler, throwError, type SchedulerLike, type Subscriber, type TeardownLogic } from 'rxjs';
-import { UDPSocketError, type UDPOperation } from '../errors';
+import { UDPSocketError, toUDPSocketError, type UDPOperation } from '../errors';
 import type {
   UDPAddressInfo,
   UDPCloseResult,
@@ -13,7 +13,7 @@ import type {
 import { describe } from '../socket/validate';
 import { socketScheduler, type BindWithAddress, type QueryableSocket } from './internal/capabilities';
 import { sendOne } from './internal/send-one';
-import { errorOfPayload, errorOfThrown } from './internal/socket-error';
+import { errorOfPayload } from './internal/socket-error';
 import type { FromUDPSocketOptions, RxUDPSocket, RxUDPSocketState, SendReceipt } from './types';
 
 const NO_SUBSCRIBERS: ReadonlyArray<Subscriber<never>> = [];
@@ -377,7 +377,7 @@ class RxUDPSocketImpl implements RxUDPSocket {
             ? socket.bind(port)
             : socket.bind();
     } catch (thrown) {
-      this.errors.next(errorOfThrown('bind', thrown));
+      this.errors.next(toUDPSocketError('bind', thrown));
       return 0;
     }
     if (typeof bound === 'number' && bound > 0 && this.current === 'unbound') this.setState('listening');
@@ -389,7 +389,7 @@ class RxUDPSocketImpl implements RxUDPSocket {
     try {
       this.socket.connect(option);
     } catch (thrown) {
-      this.errors.next(errorOfThrown('connect', thrown));
+      this.errors.next(toUDPSocketError('connect', thrown));
       return;
     }
     // Ours: 'connected' once the socket says so (a refused connect is reported asynchronously).
@@ -417,7 +417,7 @@ class RxUDPSocketImpl implements RxUDPSocket {
     try {
       this.socket.close();
     } catch (thrown) {
-      const error = errorOfThrown('close', thrown);
+      const error = toUDPSocketError('close', thrown);
       this.errors.next(error);
       this.ended({ errMsg: error.errMsg });
     }

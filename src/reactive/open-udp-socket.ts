@@ -1,9 +1,8 @@
 import { Observable, Subscription, throwError, type SchedulerLike } from 'rxjs';
-import { UDPSocketError } from '../errors';
+import { UDPSocketError, toUDPSocketError } from '../errors';
 import { createUDPSocket } from '../socket/create-udp-socket';
 import type { UDPSocketLike, UDPSocketOptions, UDPSocketType } from '../socket/types';
 import { fromUDPSocket } from './from-udp-socket';
-import { errorOfThrown } from './internal/socket-error';
 import { checkFunction, checkScheduler, checkSocket, optionsOf } from './internal/validate';
 import type { RxUDPSocket } from './types';
 
@@ -66,7 +65,7 @@ export function openUDPSocket(options?: OpenUDPSocketOptions | null): Observable
     try {
       socket = create !== undefined ? create() : createUDPSocket(type, socketOptions);
     } catch (thrown) {
-      subscriber.error(errorOfThrown('createUDPSocket', thrown));
+      subscriber.error(toUDPSocketError('createUDPSocket', thrown));
       return undefined;
     }
     const notSocket = checkSocket('createUDPSocket', socket);

@@ -111,7 +111,6 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   private lastGoodAddress: unknown = NO_ADDRESS;
   /** The last send callback and its wrapper (see sendDone). */
   private doneCallback: UDPSendCallback | undefined;
-  private doneOperation: UDPOperation | undefined;
   private doneWrapper: ((error: Error | null) => void) | undefined;
   /** Whether SO_BROADCAST is on, so `send({ setBroadcast: true })` costs a system call only once. */
   private broadcastOn = false;
@@ -387,7 +386,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
         this.broadcastOn = true;
       }
       const done =
-        callback !== undefined ? this.sendDone(operation, callback) : operation === 'write' ? this.writeDone : undefined;
+        callback !== undefined ? this.sendDone(callback) : operation === 'write' ? this.writeDone : undefined;
       if (this.connectState === 'disconnected') {
         handle.send(bytes, 0, bytes.byteLength, port, address, done);
       } else if (this.connectState === 'connected') {
@@ -450,12 +449,12 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     if (error !== null && !this.closed) this.report(toUDPSocketError('write', error));
   };
 
-  private sendDone(operation: UDPOperation, callback: UDPSendCallback): (error: Error | null) => void {
+  /** The completion of a `sendWithCallback`, converting node's error (the only caller with a callback). */
+  private sendDone(callback: UDPSendCallback): (error: Error | null) => void {
     // sendTo, reply and request pass one callback for all their datagrams: wrap it once.
-    if (callback === this.doneCallback && operation === this.doneOperation) return this.doneWrapper!;
-    const wrapper = (error: Error | null): void => callback(error === null ? null : toUDPSocketError(operation, error));
+    if (callback === this.doneCallback) return this.doneWrapper!;
+    const wrapper = (error: Error | null): void => callback(error === null ? null : toUDPSocketError('send', error));
     this.doneCallback = callback;
-    this.doneOperation = operation;
     this.doneWrapper = wrapper;
     return wrapper;
   }

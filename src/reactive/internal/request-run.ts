@@ -1,11 +1,10 @@
 import type { SchedulerAction, SchedulerLike, Subscriber, Subscription } from 'rxjs';
-import { UDPSocketError } from '../../errors';
+import { UDPSocketError, toUDPSocketError } from '../../errors';
 import type { UDPMessageResult, UDPSendOption, UDPSocketLike } from '../../socket/types';
 import type { RxUDPSocket } from '../types';
 import { TimeoutError } from '../timeout-error';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
-import { errorOfThrown } from './socket-error';
 import { MAX_DELAY } from './validate';
 
 /** The fixed settings of one `request` operator. */
@@ -137,7 +136,7 @@ export class RequestRun<T> {
       if (this.confirming !== undefined) this.confirming.sendWithCallback(exchange.option, this.onSent);
       else this.socket.send(exchange.option);
     } catch (thrown) {
-      this.fail(errorOfThrown('send', thrown));
+      this.fail(toUDPSocketError('send', thrown));
       return;
     }
     if (!this.closed && exchange.deadline < this.armedAt) this.arm(exchange.deadline, now);

@@ -1,10 +1,9 @@
 import type { Subscriber } from 'rxjs';
-import { UDPSocketError } from '../../errors';
+import { UDPSocketError, toUDPSocketError } from '../../errors';
 import { describe } from '../../socket/validate';
 import type { UDPSendOption, UDPSocketLike } from '../../socket/types';
 import type { SendReceipt } from '../types';
 import { canConfirm } from './capabilities';
-import { errorOfThrown } from './socket-error';
 
 /**
  * Sends `option` once for `subscriber`: a receipt then completion when the socket confirmed the
@@ -31,7 +30,7 @@ export function sendOne(socket: UDPSocketLike, option: UDPSendOption, subscriber
     }
     socket.send(option);
   } catch (thrown) {
-    subscriber.error(errorOfThrown('send', thrown));
+    subscriber.error(toUDPSocketError('send', thrown));
     return;
   }
   subscriber.next(receipt);

@@ -1,10 +1,9 @@
 import type { Subscriber } from 'rxjs';
-import { UDPSocketError, type UDPOperation } from '../../errors';
+import { UDPSocketError, toUDPSocketError, type UDPOperation } from '../../errors';
 import type { UDPMessage, UDPSendOption, UDPSocketLike } from '../../socket/types';
 import type { SendReceipt, UDPTarget } from '../types';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
-import { errorOfThrown } from './socket-error';
 import { checkNumber, optionsOf } from './validate';
 
 /** The default bound on datagrams handed to the socket and not yet confirmed. */
@@ -141,14 +140,14 @@ export class SendRun {
       try {
         confirming.sendWithCallback(option, this.onSent);
       } catch (thrown) {
-        this.fail(errorOfThrown('send', thrown));
+        this.fail(toUDPSocketError('send', thrown));
       }
       return;
     }
     try {
       this.socket.send(option);
     } catch (thrown) {
-      this.fail(errorOfThrown('send', thrown));
+      this.fail(toUDPSocketError('send', thrown));
       return;
     }
     this.subscriber.next(receipt);

@@ -23,13 +23,3 @@ export function errorOfPayload(payload: unknown): UDPSocketError {
   const errCode = typeof p.errCode === 'number' && ERR_CODES.has(p.errCode) ? (p.errCode as UDPErrCode) : undefined;
   return new UDPSocketError(code, operation, reason, errCode === undefined ? { cause: payload } : { errCode, cause: payload });
 }
-
-/** Wraps what a foreign socket method threw. */
-export function errorOfThrown(operation: UDPOperation, thrown: unknown): UDPSocketError {
-  if (isUDPSocketError(thrown)) return thrown;
-  const code =
-    thrown !== null && typeof thrown === 'object' && typeof (thrown as { code?: unknown }).code === 'string'
-      ? (thrown as { code: string }).code
-      : 'ERR_SOCKET_UNKNOWN';
-  return new UDPSocketError(code, operation, thrown instanceof Error ? thrown.message : String(thrown), { cause: thrown });
-}
