@@ -144,7 +144,8 @@ class NodeDgramHandle implements UdpHandle {
   ): void {
     const callback = done ?? this.sendDone;
     if (this.bindDone !== null) (this.queuedSends ??= []).push(callback);
-    if (offset === 0 && length === data.byteLength) {
+    // `length`, not `byteLength`: node 20 does not inline the getter (bytes are Uint8Arrays).
+    if (offset === 0 && length === data.length) {
       if (port === undefined) this.socket.send(data, callback);
       else this.socket.send(data, port, address, callback);
     } else if (port === undefined) {

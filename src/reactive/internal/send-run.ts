@@ -77,8 +77,9 @@ export class SendRun {
   /**
    * Sends `value` (a payload with a target, else a send option) now, or queues it while
    * `concurrency` datagrams are in flight; errors with `ENOBUFS` when `bufferSize` values wait.
+   * A bound function: `sendTo` hands it to its operator subscriber as the `next` handler.
    */
-  push(value: unknown): void {
+  readonly push = (value: unknown): void => {
     if (this.closed) return;
     if (this.inFlight < this.concurrency) {
       this.transmit(value);
@@ -93,7 +94,7 @@ export class SendRun {
         ),
       );
     }
-  }
+  };
 
   /** Upstream completed: complete once every queued datagram was sent. */
   end(): void {

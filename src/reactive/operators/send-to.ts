@@ -93,7 +93,7 @@ export function sendTo(
       source.subscribe(
         createOperatorSubscriber(
           subscriber,
-          (value) => run.push(value),
+          run.push,
           () => run.end(),
           (error) => run.fail(error),
         ),
