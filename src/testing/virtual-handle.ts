@@ -176,9 +176,16 @@ export class VirtualHandle implements UdpHandle {
       this.lastRoute = route;
       return net.transmit(this, data, offset, length, port, route, done);
     }
-    // A hostname: copy the bytes now (the caller may reuse its buffer), resolve, then send.
-    const copy = data.slice(offset, offset + length);
-    this.resolve(text, 'send', (error, resolved) => {
+    this.sendToHostname(data.slice(offset, offset + length), port, text, done);
+  }
+
+  /**
+   * Resolves a hostname, then sends `copy` (the caller may reuse its buffer meanwhile). A method
+   * of its own: a closure in `send` would make V8 allocate its context on every datagram.
+   */
+  private sendToHostname(copy: Uint8Array, port: number, hostname: string, done: UdpDoneCallback | undefined): void {
+    const net = this.net;
+    this.resolve(hostname, 'send', (error, resolved) => {
       if (error !== null) return net.fail(this, error, done);
       if (this.state === CLOSED) return net.fail(this, osError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'send'), done);
       net.transmit(this, copy, 0, copy.byteLength, port, net.route(this, resolved), done);
