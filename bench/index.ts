@@ -163,6 +163,12 @@ async function main(): Promise<void> {
           .join(', ')}\n`,
     );
   }
+  if (results.send !== undefined) {
+    const s = results.send;
+    process.stdout.write(
+      `send: ${s.rounds} samples of ${s.batch} datagrams per subject, taking turns, to a ${s.sink} sink; ratio ranges are interquartile.\n`,
+    );
+  }
   process.stdout.write(
     `${options.quick ? 'quick run: smoke check only, ratios not asserted. ' : ''}` +
       `${Math.round(durationS)} s; figures in ${path.relative(process.cwd(), options.out)}` +

@@ -4,7 +4,7 @@
  * read its size), so the difference between two subjects is the cost of the layer.
  */
 import * as dgram from 'node:dgram';
-import { Subject as RxSubject } from 'rxjs';
+import { Observable, Subject as RxSubject, type Subscriber } from 'rxjs';
 import { lib } from './lib';
 
 const LOOPBACK = '127.0.0.1';
@@ -108,6 +108,55 @@ export const rawSender: SenderSubject = {
   async open(port) {
     const socket = dgram.createSocket('udp4');
     await rawBind(socket);
+    return rawSendLoop(socket, port);
+  },
+};
+
+/** A raw sender: `send(buf, port, ip, cb)` on `socket`, one callback per datagram. */
+function rawSendLoop(socket: dgram.Socket, port: number): Sender {
+  const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
+  let errors = 0;
+  return {
+    run: (n) =>
+      new Promise((resolve) => {
+        let done = 0;
+        const callback = (error: Error | null): void => {
+          if (error !== null) errors++;
+          if (++done === n) resolve();
+        };
+        for (let i = 0; i < n; i++) socket.send(payload, port, LOOPBACK, callback);
+      }),
+    errors: () => errors,
+    close: () => socket.close(),
+  };
+}
+
+/**
+ * Decomposition, not a target: raw node:dgram with a `lookup` option that answers IP literals
+ * synchronously, as the rxjs-udp driver's does. node's default lookup defers every send by a
+ * tick (`dns.lookup` calls back on the next tick even for an IP), so this is the floor any
+ * layer over node:dgram can reach: its distance to `raw` is all a layer can save.
+ */
+export const rawSyncLookupSender: SenderSubject = {
+  id: 'rawSyncLookup',
+  label: 'node:dgram send, synchronous lookup',
+  async open(port) {
+    const lookup = (hostname: string, _options: unknown, callback: (error: null, address: string, family: number) => void): void =>
+      callback(null, hostname, 4);
+    const socket = dgram.createSocket({ type: 'udp4', lookup: lookup as unknown as dgram.SocketOptions['lookup'] });
+    await rawBind(socket);
+    return rawSendLoop(socket, port);
+  },
+};
+
+/** Decomposition, not a target: the driver handle under `createUDPSocket` (bytes, no WeChat contract). */
+export const driverSender: SenderSubject = {
+  id: 'driver',
+  label: 'driver handle.send (under the socket)',
+  async open(port) {
+    const errorsSeen: Error[] = [];
+    const handle = lib().createNodeDgramDriver().open('udp4', {}, { message: () => undefined, error: (error) => errorsSeen.push(error) });
+    await new Promise<void>((resolve, reject) => handle.bind(0, LOOPBACK, (error) => (error === null ? resolve() : reject(error))));
     const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
     let errors = 0;
     return {
@@ -118,10 +167,10 @@ export const rawSender: SenderSubject = {
             if (error !== null) errors++;
             if (++done === n) resolve();
           };
-          for (let i = 0; i < n; i++) socket.send(payload, port, LOOPBACK, callback);
+          for (let i = 0; i < n; i++) handle.send(payload, 0, PAYLOAD_SIZE, port, LOOPBACK, callback);
         }),
-      errors: () => errors,
-      close: () => socket.close(),
+      errors: () => errors + errorsSeen.length,
+      close: () => handle.close(),
     };
   },
 };
@@ -304,50 +353,77 @@ export const messageStreamReceiver: ReceiverSubject = {
   },
 };
 
+/** A long-lived source of payloads and the function that pushes the next one into it. */
+interface PayloadSource {
+  source: Observable<Uint8Array>;
+  push: (payload: Uint8Array) => void;
+}
+
+/** `sendTo(rx, target)` on a long-lived stream of payloads; a batch is done when its receipts are in. */
+function sendToSubject(id: string, label: string, makeSource: () => PayloadSource): SenderSubject {
+  return {
+    id,
+    label,
+    async open(port) {
+      const udp = lib().createUDPSocket('udp4');
+      udp.bind(0, LOOPBACK);
+      const rx = lib().fromUDPSocket(udp);
+      const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
+      const { source, push } = makeSource();
+      let receipts = 0;
+      let errors = 0;
+      let waiting: { until: number; resolve: () => void } | undefined;
+      const subscription = source.pipe(lib().sendTo(rx, { address: LOOPBACK, port })).subscribe({
+        next: () => {
+          receipts++;
+          if (waiting !== undefined && receipts >= waiting.until) {
+            const { resolve } = waiting;
+            waiting = undefined;
+            resolve();
+          }
+        },
+        error: () => {
+          errors++;
+          waiting?.resolve();
+        },
+      });
+      return {
+        run: (n) =>
+          new Promise<void>((resolve) => {
+            waiting = { until: receipts + n, resolve };
+            for (let i = 0; i < n; i++) push(payload);
+          }),
+        errors: () => errors,
+        close: () => {
+          subscription.unsubscribe();
+          udp.close();
+        },
+      };
+    },
+  };
+}
+
 /**
- * A long-lived stream of payloads (a Subject, as a telemetry pipeline has) through
- * `sendTo(rx, target)`; a batch is done when its receipts are in.
+ * `sendTo` fed by an RxJS Subject, as a telemetry pipeline has: the target figure. The Subject
+ * is the consumer's, and not free: rxjs 7's CommonJS build (what node loads) is ES5, whose
+ * `Subject.next` allocates a closure and an iterator per value.
  */
-export const sendToSender: SenderSubject = {
-  id: 'sendTo',
-  label: 'sendTo operator',
-  async open(port) {
-    const udp = lib().createUDPSocket('udp4');
-    udp.bind(0, LOOPBACK);
-    const rx = lib().fromUDPSocket(udp);
-    const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
-    const source = new RxSubject<Uint8Array>();
-    let receipts = 0;
-    let errors = 0;
-    let waiting: { until: number; resolve: () => void } | undefined;
-    const subscription = source.pipe(lib().sendTo(rx, { address: LOOPBACK, port })).subscribe({
-      next: () => {
-        receipts++;
-        if (waiting !== undefined && receipts >= waiting.until) {
-          const { resolve } = waiting;
-          waiting = undefined;
-          resolve();
-        }
-      },
-      error: () => {
-        errors++;
-        waiting?.resolve();
-      },
-    });
-    return {
-      run: (n) =>
-        new Promise<void>((resolve) => {
-          waiting = { until: receipts + n, resolve };
-          for (let i = 0; i < n; i++) source.next(payload);
-        }),
-      errors: () => errors,
-      close: () => {
-        subscription.unsubscribe();
-        udp.close();
-      },
-    };
-  },
-};
+export const sendToSender: SenderSubject = sendToSubject('sendTo', 'sendTo operator (fed by a Subject)', () => {
+  const subject = new RxSubject<Uint8Array>();
+  return { source: subject, push: (payload) => subject.next(payload) };
+});
+
+/**
+ * `sendTo` fed by a producer wrapped with `new Observable` (the shape of `fromEvent` and of
+ * most sources): the operator's own cost, without the Subject's.
+ */
+export const sendToPushSender: SenderSubject = sendToSubject('sendToPush', 'sendTo operator (fed by new Observable)', () => {
+  let subscriber: Subscriber<Uint8Array> | undefined;
+  const source = new Observable<Uint8Array>((s) => {
+    subscriber = s;
+  });
+  return { source, push: (payload) => subscriber!.next(payload) };
+});
 
 /** `request(rx, echo)` on a long-lived stream of payloads: one exchange at a time. */
 export const requestPinger: PingerSubject = {
@@ -377,7 +453,15 @@ export const requestPinger: PingerSubject = {
 };
 
 export const receivers = (): ReceiverSubject[] => [rawReceiver, messageStreamReceiver, callbackReceiver];
-export const senders = (): SenderSubject[] => [rawSender, sendToSender, callbackSender, callbackSenderWithCompletion];
+export const senders = (): SenderSubject[] => [
+  rawSender,
+  sendToSender,
+  sendToPushSender,
+  callbackSender,
+  callbackSenderWithCompletion,
+  rawSyncLookupSender,
+  driverSender,
+];
 export const pingers = (): PingerSubject[] => [rawPinger, requestPinger, callbackPinger];
 
 /** A receiver subject by id (for child processes, which get the id on their command line). */
