@@ -1136,6 +1136,11 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
     describe('bad input: exactly one onError, never a throw, the socket stays usable', () => {
       const msg = 'payload';
       const buf = (): ArrayBuffer => new Uint8Array([1, 2, 3, 4]).buffer;
+      const revokedProxy = (): object => {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        return proxy;
+      };
       const detached = (): ArrayBuffer => {
         const buffer = new ArrayBuffer(4);
         structuredClone(buffer, { transfer: [buffer] });
@@ -1175,6 +1180,41 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         ] as Array<[string, unknown]>).flatMap(([name, option]): BadCall[] =>
           (['send', 'write'] as const).map((op) => ({ name: `${op}(${name})`, state: 'bound', call: (s) => s[op]!(option), op, code: 'ERR_INVALID_ARG_TYPE', errCode: -1 })),
         ),
+        // send: an option whose fields cannot be read
+        ...(['send', 'write'] as const).flatMap((op): BadCall[] => [
+          {
+            name: `${op} with an option whose message getter throws`,
+            state: 'bound',
+            call: (s, port) => s[op]!({ address: ip.ipv4, port, get message(): never { throw new Error('boom'); } }),
+            op,
+            code: 'ERR_INVALID_ARG_TYPE',
+            errCode: -1,
+          },
+          { name: `${op}(a revoked Proxy)`, state: 'bound', call: (s) => s[op]!(revokedProxy()), op, code: 'ERR_INVALID_ARG_TYPE', errCode: -1 },
+          {
+            name: `${op} of a message that is a revoked Proxy`,
+            state: 'bound',
+            call: (s, port) => s[op]!({ address: ip.ipv4, port, message: revokedProxy() }),
+            op,
+            code: 'ERR_INVALID_ARG_TYPE',
+            errCode: -1,
+          },
+        ]),
+        {
+          name: 'send with an address getter that throws a value whose toString throws',
+          state: 'bound',
+          call: (s, port) =>
+            s.send!({
+              get address(): never {
+                throw { toString: (): never => { throw new Error('unprintable'); } };
+              },
+              port,
+              message: msg,
+            }),
+          op: 'send',
+          code: 'ERR_INVALID_ARG_TYPE',
+          errCode: -1,
+        },
         // send: the address
         ...([
           ['missing', undefined],
@@ -1276,6 +1316,15 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
           errCode: -2,
         },
         // connect
+        { name: 'connect(a revoked Proxy)', state: 'bound', call: (s) => s.connect!(revokedProxy()), op: 'connect', code: 'ERR_INVALID_ARG_TYPE', errCode: -1 },
+        {
+          name: 'connect with an option whose port getter throws',
+          state: 'bound',
+          call: (s) => s.connect!({ address: ip.ipv4, get port(): never { throw new Error('boom'); } }),
+          op: 'connect',
+          code: 'ERR_INVALID_ARG_TYPE',
+          errCode: -1,
+        },
         ...([
           ['undefined', undefined],
           ['null', null],

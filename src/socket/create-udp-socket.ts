@@ -75,6 +75,17 @@ function dispatchEvent(this: SchedulerAction<EventTask>, task: EventTask | undef
   else socket.errorListeners.emit(payload as UDPErrorResult);
 }
 
+/** The error for an option object whose fields cannot be read (a getter threw, a revoked Proxy). */
+function unreadableOption(operation: UDPOperation, thrown: unknown): UDPSocketError {
+  let reason: string;
+  try {
+    reason = thrown instanceof Error ? thrown.message : String(thrown);
+  } catch {
+    reason = 'an unprintable value was thrown';
+  }
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `option could not be read: ${reason}`, { cause: thrown });
+}
+
 /**
  * Node's send completion for a `sendWithCallback` callback, converting node's error. A function of
  * its own: a closure over `callback` inside `sendDone` would make V8 allocate its context on every
@@ -368,7 +379,21 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       this.fail(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', operation, 'socket is closed'), callback);
       return;
     }
-    const { address, port } = option;
+    // Each field is read once, and a getter that throws (or a revoked Proxy) is a bad option,
+    // reported like any other, not an exception out of send().
+    let address: string;
+    let port: number;
+    let bytes: Uint8Array | UDPSocketError;
+    let broadcast: unknown;
+    try {
+      address = option.address;
+      port = option.port;
+      bytes = toBytes(operation, option.message, option.offset, option.length);
+      broadcast = option.setBroadcast;
+    } catch (thrown) {
+      this.fail(unreadableOption(operation, thrown), callback);
+      return;
+    }
     const error =
       (address === this.lastGoodAddress ? undefined : checkAddress(operation, address, this.type)) ??
       checkPort(operation, port, false);
@@ -377,12 +402,10 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       return;
     }
     this.lastGoodAddress = address;
-    const bytes = toBytes(operation, option.message, option.offset, option.length);
     if (bytes instanceof UDPSocketError) {
       this.fail(bytes, callback);
       return;
     }
-    const broadcast = option.setBroadcast;
     if (broadcast !== undefined && broadcast !== null && broadcast !== false && broadcast !== true) {
       this.fail(checkBoolean(operation, 'setBroadcast', broadcast)!, callback);
       return;
@@ -483,7 +506,14 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       this.report(new UDPSocketError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'connect', 'socket is already connected'));
       return;
     }
-    const { address, port } = option;
+    let address: string;
+    let port: number;
+    try {
+      ({ address, port } = option);
+    } catch (thrown) {
+      this.report(unreadableOption('connect', thrown));
+      return;
+    }
     const error = checkAddress('connect', address, this.type) ?? checkPort('connect', port, false);
     if (error !== undefined) {
       this.report(error);
