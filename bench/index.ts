@@ -155,7 +155,8 @@ async function main(): Promise<void> {
     const r = results.receive;
     const limited = Object.values(r.subjects).some((s) => s.senderLimited);
     process.stdout.write(
-      `receive: peer sent at most ${Math.round(r.senderMax).toLocaleString('en-US')}/s unpaced; CPU cost measured at ${r.commonRate.toLocaleString('en-US')}/s.` +
+      `receive: peer sent at most ${Math.round(r.senderMax).toLocaleString('en-US')}/s unpaced; CPU cost measured draining ${r.backlogRounds} backlogs of ${r.backlog} datagrams per subject` +
+        ` (lost ${Object.values(r.subjects).reduce((n, s) => n + s.backlogLost, 0)}, median idle ${(Math.max(...Object.values(r.subjects).map((s) => s.backlogIdle.median)) * 100).toFixed(1)} %).` +
         (limited ? ' The lossless search reached the sender\'s limit, so receive ratios use CPU time per datagram.' : '') +
         `\nreceive CPU ratio at saturation (raw CPU/datagram over the subject's): ${Object.entries(r.subjects)
           .filter(([, s]) => !s.baseline)

@@ -5,20 +5,37 @@
  * Three measurements, all interleaved across subjects:
  * 1. saturation — the peer sends as fast as it can: the delivered rate, the loss, the CPU time
  *    per datagram;
- * 2. CPU cost at one common paced rate that every subject receives without loss: receiver CPU
- *    (user + system, GC threads included) per datagram, whose inverse is the capacity of a
- *    receiver bound by one core — robust against other load on the machine;
+ * 2. CPU cost of draining a backlog: the bench process blocks its event loop (`Atomics.wait`)
+ *    while the peer fills the receiver's socket buffer with {@link BACKLOG} datagrams, then
+ *    measures its CPU (user + system) until the consumer has them all — the work per datagram
+ *    of a receiver that is the bottleneck, whose inverse is the capacity of one core. No
+ *    datagram may be lost, and the drain must be busy (no idle wait for the sender). Receivers
+ *    stay open and take turns sample by sample, a few hundred times: the paced probes this
+ *    replaced swung by ±30 % per round, and fifteen of them could not resolve a few per cent;
  * 3. lossless — per subject, a bisection on the paced rate for the highest rate received with
  *    loss <= 0.1 % (the figure of DESIGN.md §4). When the bisection reaches what the peer can
  *    send (a node sender on a 2-core machine tops out near a node receiver), the subject is
  *    flagged `senderLimited` and the ratio falls back on the CPU cost (`basis: 'cpu'`).
  */
 import type { BenchContext, Figure } from './context';
-import { collectGarbage, nowMs, pairedRatios, rotate, sleep, summarize, type Summary } from './stats';
-import { PAYLOAD_SIZE, type ReceiverSubject } from './subjects';
+import { collectGarbage, nowMs, pairedRatios, percentile, rotate, sleep, summarize, type Summary } from './stats';
+import { PAYLOAD_SIZE, type Receiver, type ReceiverSubject } from './subjects';
 
 /** A rate counts as lossless at or below this loss. */
 export const LOSSLESS_THRESHOLD = 0.001;
+
+/** Datagrams per backlog sample: well inside the 4 MiB receive buffer (~1 KiB of it per 64-byte datagram). */
+export const BACKLOG = 2000;
+/** How long the event loop is blocked while the peer fills the buffer (it sends ~200,000/s). */
+const BACKLOG_FILL_MS = 40;
+const blocker = new Int32Array(new SharedArrayBuffer(4));
+
+/** One backlog drain: CPU per datagram, and how much of the drain was spent waiting (should be ~0). */
+export interface DrainSample {
+  cpuUsPerDatagram: number;
+  idle: number;
+  lost: number;
+}
 
 export interface ReceiveProbe {
   subject: string;
@@ -44,11 +61,12 @@ export interface ReceiveSubjectResult {
   saturatedLoss: Figure;
   /** Receiver CPU (user + system) per delivered datagram at saturation, in µs. */
   cpuUsPerDatagram: Figure;
-  /** Receiver CPU per datagram at the common lossless rate, in µs. */
-  cpuUsAtCommonRate: Figure;
-  /** Loss at the common rate (should be 0). */
-  commonRateLoss: Figure;
-  /** `1e6 / cpuUsAtCommonRate`: datagrams/s one fully busy core would receive. */
+  /** Receiver CPU per datagram draining a backlog, in µs. */
+  cpuUsDraining: Figure;
+  /** Datagrams lost over all backlog samples (should be 0), and the idle share of the drains. */
+  backlogLost: number;
+  backlogIdle: Figure;
+  /** `1e6 / cpuUsDraining`: datagrams/s one fully busy core would receive. */
   cpuCapacity: Figure;
   /** Highest paced rate received with loss <= 0.1 %, datagrams/s (NaN where never confirmed). */
   lossless: Figure;
@@ -57,8 +75,10 @@ export interface ReceiveSubjectResult {
   /** Ratio to the baseline and what it is based on: the lossless rates, or the CPU costs. */
   ratio: number;
   basis: 'lossless' | 'cpu';
-  /** Per-round (per-rep for lossless) ratios to the baseline on that basis. */
+  /** Per-sample (per-rep for lossless) ratios to the baseline on that basis. */
   ratios: Summary;
+  /** Interquartile range of `ratios`. */
+  ratioIqr: [number, number];
   /** Baseline CPU per datagram over this subject's, per saturation round (> 1: cheaper than raw). */
   saturatedCpuRatios: Summary;
 }
@@ -70,11 +90,9 @@ export interface ReceiveResult {
   searchProbes: number;
   /** The fastest the peer sent in the saturation probes, datagrams/s. */
   senderMax: number;
-  /** The paced rate of the CPU-cost measurement, datagrams/s... */
-  commonRate: number;
-  /** ...its rounds and probe length. */
-  commonRounds: number;
-  commonProbeMs: number;
+  /** Datagrams per backlog sample, and samples per subject. */
+  backlog: number;
+  backlogRounds: number;
   subjects: Record<string, ReceiveSubjectResult>;
   probes: ReceiveProbe[];
 }
@@ -110,6 +128,28 @@ async function probe(ctx: BenchContext, subject: ReceiverSubject, rate: number, 
   };
 }
 
+/** Fills `receiver`'s socket buffer while this process does not read, then times the drain. */
+async function drain(ctx: BenchContext, receiver: Receiver): Promise<DrainSample> {
+  const start = receiver.received();
+  const blast = ctx.peer.blast({ port: receiver.port, rate: 0, size: PAYLOAD_SIZE, durationMs: 2000, count: BACKLOG });
+  Atomics.wait(blocker, 0, 0, BACKLOG_FILL_MS);
+  const cpu0 = process.cpuUsage();
+  const t0 = nowMs();
+  await new Promise<void>((resolve) => {
+    const check = (): void => {
+      if (receiver.received() - start >= BACKLOG || nowMs() - t0 > 1000) resolve();
+      else setImmediate(check);
+    };
+    setImmediate(check);
+  });
+  const cpu = process.cpuUsage(cpu0);
+  const wallMs = nowMs() - t0;
+  await blast;
+  const got = receiver.received() - start;
+  const cpuUs = cpu.user + cpu.system;
+  return { cpuUsPerDatagram: got > 0 ? cpuUs / got : NaN, idle: Math.max(0, 1 - cpuUs / 1000 / wallMs), lost: BACKLOG - got };
+}
+
 const fmt = (rate: number): string => `${Math.round(rate / 1000)}k/s`;
 
 /**
@@ -120,9 +160,8 @@ export async function benchReceive(ctx: BenchContext, subjects: ReceiverSubject[
   const quick = ctx.quick;
   const probeMs = quick ? 300 : 1000;
   const rounds = quick ? 2 : 5;
-  // The CPU cost is the figure that decides the ratio on a 2-core machine: more, shorter rounds.
-  const commonRounds = quick ? 2 : 15;
-  const commonProbeMs = quick ? 300 : 700;
+  // The CPU cost is the figure that decides the ratio on a 2-core machine: many short samples.
+  const backlogRounds = quick ? 10 : 300;
   const searchReps = quick ? 1 : 3;
   const searchProbes = quick ? 4 : 6;
   const probes: ReceiveProbe[] = [];
@@ -146,16 +185,34 @@ export async function benchReceive(ctx: BenchContext, subjects: ReceiverSubject[
   }
   const senderMax = Math.max(...probes.map((p) => p.sentRate));
 
-  // CPU cost at a rate every subject takes without loss (the peer paces it reliably).
-  const commonRate = Math.round(0.6 * senderMax);
-  ctx.progress.begin(`receive: CPU per datagram at ${fmt(commonRate)}`, commonRounds * subjects.length, stageIndex);
-  const common = new Map<string, ReceiveProbe[]>(subjects.map((s) => [s.id, []]));
-  for (let round = 0; round < commonRounds; round++) {
-    for (const subject of rotate(subjects, round + 1)) {
-      const result = await probe(ctx, subject, commonRate, commonProbeMs);
-      probes.push(result);
-      common.get(subject.id)!.push(result);
-      ctx.progress.update(`round ${round + 1}/${commonRounds} ${subject.id}: ${result.cpuUsPerDatagram.toFixed(2)} µs/datagram, ${(result.loss * 100).toFixed(2)}% loss`);
+  // CPU cost of draining a backlog: receivers stay open, samples take turns.
+  ctx.progress.begin(`receive: CPU per datagram draining ${BACKLOG}-datagram backlogs`, subjects.length + Math.ceil(backlogRounds / 20), stageIndex);
+  const common = new Map<string, DrainSample[]>(subjects.map((s) => [s.id, []]));
+  const open = new Map<string, Receiver>();
+  try {
+    for (const subject of subjects) {
+      const receiver = await subject.open();
+      open.set(subject.id, receiver);
+      for (let i = 0; i < 5; i++) await drain(ctx, receiver); // JIT, first reads
+      ctx.progress.update(`warm-up ${subject.id}`);
+    }
+    collectGarbage();
+    for (let round = 0; round < backlogRounds; round++) {
+      for (const subject of rotate(subjects, round)) common.get(subject.id)!.push(await drain(ctx, open.get(subject.id)!));
+      if (round % 20 === 19 || round === backlogRounds - 1) {
+        const last = subjects[1] ?? subjects[0]!;
+        const ratio = pairedRatios(
+          common.get(last.id)!.map((d) => d.cpuUsPerDatagram),
+          common.get(subjects[0]!.id)!.map((d) => d.cpuUsPerDatagram),
+          true,
+        ).median;
+        ctx.progress.update(`round ${round + 1}/${backlogRounds}: ${last.id} ${ratio.toFixed(3)}× raw so far`);
+      }
+    }
+  } finally {
+    for (const receiver of open.values()) {
+      if (receiver.bytes() !== receiver.received() * PAYLOAD_SIZE) throw new Error('wrong byte count');
+      receiver.close();
     }
   }
 
@@ -167,7 +224,7 @@ export async function benchReceive(ctx: BenchContext, subjects: ReceiverSubject[
     const brackets = new Map(
       subjects.map((s) => {
         const saturated = summarize(saturation.get(s.id)!.map((p) => p.deliveredRate)).median;
-        const cpu = summarize(common.get(s.id)!.map((p) => p.cpuUsPerDatagram)).median;
+        const cpu = summarize(common.get(s.id)!.map((d) => d.cpuUsPerDatagram)).median;
         const capacity = Math.min(saturated * 1.1, 1e6 / cpu);
         const hi = Math.min(Math.max(1.2 * capacity, saturated), senderMax);
         return [s.id, { lo: 0.5 * hi, hi, confirmed: false, top: hi }];
@@ -211,14 +268,16 @@ export async function benchReceive(ctx: BenchContext, subjects: ReceiverSubject[
       saturated: summarize(runs.map((p) => p.deliveredRate)),
       saturatedLoss: summarize(runs.map((p) => p.loss)),
       cpuUsPerDatagram: summarize(runs.map((p) => p.cpuUsPerDatagram)),
-      cpuUsAtCommonRate: summarize(commonRuns.map((p) => p.cpuUsPerDatagram)),
-      commonRateLoss: summarize(commonRuns.map((p) => p.loss)),
-      cpuCapacity: summarize(commonRuns.map((p) => 1e6 / p.cpuUsPerDatagram)),
+      cpuUsDraining: summarize(commonRuns.map((d) => d.cpuUsPerDatagram)),
+      backlogLost: commonRuns.reduce((sum, d) => sum + d.lost, 0),
+      backlogIdle: summarize(commonRuns.map((d) => d.idle)),
+      cpuCapacity: summarize(commonRuns.map((d) => 1e6 / d.cpuUsPerDatagram)),
       lossless: summarize(lossless.get(subject.id)!),
       senderLimited: reachedSender.get(subject.id)! > searchReps / 2,
       ratio: NaN,
       basis: 'lossless',
       ratios: summarize([]),
+      ratioIqr: [NaN, NaN],
       saturatedCpuRatios: summarize([]),
     };
   }
@@ -230,13 +289,14 @@ export async function benchReceive(ctx: BenchContext, subjects: ReceiverSubject[
     result.basis = byLossless ? 'lossless' : 'cpu';
     result.ratios = byLossless
       ? pairedRatios(lossless.get(subject.id)!, lossless.get(baseId)!)
-      : pairedRatios(common.get(subject.id)!.map((p) => p.cpuUsPerDatagram), common.get(baseId)!.map((p) => p.cpuUsPerDatagram), true);
+      : pairedRatios(common.get(subject.id)!.map((d) => d.cpuUsPerDatagram), common.get(baseId)!.map((d) => d.cpuUsPerDatagram), true);
     result.ratio = result.ratios.median;
+    result.ratioIqr = [percentile(result.ratios.samples, 25), percentile(result.ratios.samples, 75)];
     result.saturatedCpuRatios = pairedRatios(
       saturation.get(subject.id)!.map((p) => p.cpuUsPerDatagram),
       saturation.get(baseId)!.map((p) => p.cpuUsPerDatagram),
       true,
     );
   }
-  return { probeMs, rounds, commonRounds, commonProbeMs, searchReps, searchProbes, senderMax, commonRate, subjects: results, probes };
+  return { probeMs, rounds, backlog: BACKLOG, backlogRounds, searchReps, searchProbes, senderMax, subjects: results, probes };
 }
