@@ -730,6 +730,19 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         expect(closes.values).toEqual([{ errMsg: 'close:ok' }]);
       });
 
+      it('closed is false while open (unbound or bound) and true from the moment close() returns', async () => {
+        const unbound = open();
+        expect(unbound.closed).toBe(false);
+        unbound.close();
+        expect(unbound.closed).toBe(true);
+        const socket = await bound();
+        expect(socket.closed).toBe(false);
+        socket.close();
+        expect(socket.closed).toBe(true);
+        await nextEvent(socket, 'close', timeout);
+        expect(socket.closed).toBe(true);
+      });
+
       it('a listener added right after close() hears onClose', async () => {
         const socket = await bound();
         socket.close();

@@ -265,17 +265,35 @@ describe('fromUDPSocket: a close the wrapper did not see, connect, a second clos
     expect(listenersOf(socket)).toBe('close 0, error 1, listening 0, message 0'); // error$ above
   });
 
-  it('ends the streams of a socket that started closed at rx.close(), and leaves no listener', async () => {
+  it('sees the close of a socket closed before it ever bound, while the wrapper held no close listener', async () => {
+    const socket = sockets.track(createUDPSocket('udp4'));
+    const rx = fromUDPSocket(socket);
+    expect(rx.state).toBe('unbound');
+    const closed = closeEventOf(socket);
+    socket.close();
+    await closed;
+    expect(rx.state).toBe('closed');
+    await expect(lastValueFrom(rx.message$.pipe(toArray()))).resolves.toEqual([]);
+    await expect(lastValueFrom(rx.state$.pipe(toArray()))).resolves.toEqual(['closed']);
+    await expect(lastValueFrom(rx.close$.pipe(toArray()))).resolves.toEqual([{ errMsg: 'close:ok' }]);
+    expect(listenersOf(socket)).toBe('close 0, error 0, listening 0, message 0');
+  });
+
+  it('knows a socket that started closed is closed: its streams end at once, rx.close() is a no-op, no listener left', async () => {
     const socket = createUDPSocket('udp4', { driver: null as never });
     const rx = fromUDPSocket(socket);
-    const messages = lastValueFrom(rx.message$.pipe(toArray()));
-    const states = lastValueFrom(rx.state$.pipe(toArray()));
-    const closes = lastValueFrom(rx.close$.pipe(toArray()));
+    expect(rx.state).toBe('closed');
+    const errors: string[] = [];
+    rx.error$.subscribe((e) => errors.push(e.code));
+    const close = jest.spyOn(socket, 'close');
+    await expect(lastValueFrom(rx.message$.pipe(toArray()))).resolves.toEqual([]);
+    await expect(lastValueFrom(rx.state$.pipe(toArray()))).resolves.toEqual(['closed']);
+    await expect(lastValueFrom(rx.close$.pipe(toArray()))).resolves.toEqual([{ errMsg: 'close:ok' }]);
     rx.close();
-    await expect(messages).resolves.toEqual([]);
-    await expect(states).resolves.toEqual(['unbound', 'closed']);
-    await expect(closes).resolves.toEqual([{ errMsg: 'close:ok' }]);
-    expect(listenersOf(socket)).toBe('close 0, error 0, listening 0, message 0');
+    await sleep(10);
+    expect(close).not.toHaveBeenCalled();
+    expect(errors).toEqual(['ERR_INVALID_ARG_TYPE']); // the socket's own report of `driver: null`; no NOT_RUNNING
+    expect(listenersOf(socket)).toBe('close 0, error 1, listening 0, message 0'); // error$ above
   });
 
   it('ends the streams of a WeChat socket closed before rx.close() when the socket refuses the second close', async () => {

@@ -119,6 +119,8 @@ class RxUDPSocketImpl implements RxUDPSocket {
   private readonly tellsAddress: boolean;
   /** Whether the socket tells its peer (`remoteAddress()`, ours): `connected` is then never guessed. */
   private readonly tellsPeer: boolean;
+  /** Whether the socket has a `closed` flag (ours). */
+  private readonly tellsClosed: boolean;
 
   private readonly messages = new Channel<UDPMessageResult>();
   private readonly listenings = new Channel<UDPListeningResult>();
@@ -180,9 +182,15 @@ class RxUDPSocketImpl implements RxUDPSocket {
     const queryable = socket as QueryableSocket;
     this.tellsAddress = valid && typeof queryable.address === 'function';
     this.tellsPeer = valid && typeof queryable.remoteAddress === 'function';
+    this.tellsClosed = valid && typeof queryable.closed === 'boolean';
     this.scheduler = options?.scheduler ?? (valid ? socketScheduler(socket) : undefined) ?? asyncScheduler;
     this.current = valid ? 'unbound' : 'closed';
-    if (valid) this.current = this.query();
+    if (valid) {
+      // A socket closed already (ours tell) is ended at once, as if its close event had been seen.
+      const state = this.query();
+      if (state === 'closed') this.ended({ errMsg: 'close:ok' });
+      else this.current = state;
+    }
     this.messageTap = new Tap(
       () => socket.onMessage(this.onMessage),
       () => socket.offMessage(this.onMessage),
@@ -306,16 +314,18 @@ class RxUDPSocketImpl implements RxUDPSocket {
   }
 
   /**
-   * The state a socket that can tell reports (ours: `address()`, `remoteAddress()`), else the
-   * current one. Our `address()` is `undefined` while unbound or closed, and a bound socket of
-   * ours unbinds only by closing: once the wrapper knew it bound, `undefined` means closed.
+   * The state a socket that can tell reports (ours: `closed`, `address()`, `remoteAddress()`),
+   * else the current one. Without a `closed` flag: `address()` is `undefined` while unbound or
+   * closed, and a bound socket unbinds only by closing, so once the wrapper knew it bound,
+   * `undefined` means closed (a socket closed before it bound goes unnoticed until `close()`).
    */
   private query(): RxUDPSocketState {
     const current = this.current;
     const socket = this.socket as QueryableSocket;
     try {
+      if (this.tellsClosed && socket.closed === true) return 'closed';
       if (this.tellsAddress) {
-        if (socket.address!() === undefined) return current === 'unbound' ? 'unbound' : 'closed';
+        if (socket.address!() === undefined) return current === 'unbound' || this.tellsClosed ? 'unbound' : 'closed';
         return this.tellsPeer && socket.remoteAddress!() !== undefined ? 'connected' : 'listening';
       }
       if (this.tellsPeer) {
@@ -455,9 +465,10 @@ export function isRxUDPSocket(value: unknown): value is RxUDPSocket {
  *   socket is seen too. A WeChat / Taro socket cannot tell: `connect()` sets `'connected'` at
  *   once, and a connect error sets `'listening'` again.
  * - A close the wrapper did not hear (the socket closed while nothing was subscribed) is found
- *   without keeping a listener on an idle socket: on our sockets, a bound socket whose
- *   `address()` turns `undefined` is closed (they unbind only by closing), so the next look ends
- *   the streams as the close event would; on any socket, `close()` holds the close and error
+ *   without keeping a listener on an idle socket: on our sockets (their `closed` flag) the next
+ *   look ends the streams as the close event would; on another socket with `address()`, one that
+ *   was bound and whose `address()` turns `undefined` counts as closed (sockets unbind only by
+ *   closing); on any socket, `close()` holds the close and error
  *   listeners until the socket answers, and a socket that refuses the close
  *   (`ERR_SOCKET_DGRAM_NOT_RUNNING`: it was closed already, or created closed) ends them too,
  *   that refusal is not reported on `error$`. `close()` never closes the socket twice.

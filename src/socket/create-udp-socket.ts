@@ -123,7 +123,8 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   private readonly handle: UdpHandle | null;
   private bindState: BindState = 'unbound';
   private connectState: ConnectState = 'disconnected';
-  private closed = false;
+  /** {@link UDPSocket.closed}; read-only through the interface. */
+  closed = false;
   private local: UDPAddressInfo | undefined;
   private peer: { address: string; port: number; resolved: UDPAddressInfo | undefined } | undefined;
   private pending: PendingSettings = { memberships: [] };

@@ -151,6 +151,11 @@ export interface UDPSocket extends UDPSocketLike {
   readonly type: UDPSocketType;
   /** The scheduler the socket dispatches its events on (the driver's). */
   readonly scheduler: import('rxjs').SchedulerLike;
+  /**
+   * Whether the socket is closed: by `close()`, or from the start (a socket created without a
+   * usable driver). Set synchronously by `close()`, before its `onClose` event.
+   */
+  readonly closed: boolean;
   bind(port?: number, address?: string): number;
   /** The bound address, or `undefined` while unbound or closed. */
   address(): UDPAddressInfo | undefined;

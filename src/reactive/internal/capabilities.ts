@@ -28,4 +28,5 @@ export interface BindWithAddress {
 export interface QueryableSocket {
   address?: () => unknown;
   remoteAddress?: () => unknown;
+  closed?: unknown;
 }
