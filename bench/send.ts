@@ -11,6 +11,8 @@
  */
 import type { BenchContext, Figure } from './context';
 import { openDropSink } from './drop-sink';
+import { forkBenchChild } from './peer-client';
+import type { SendChildMessage } from './send-child';
 import { collectGarbage, nowMs, pairedRatios, percentile, rotate, summarize, type Summary } from './stats';
 import type { Sender, SenderSubject } from './subjects';
 
@@ -101,4 +103,29 @@ export async function benchSend(ctx: BenchContext, subjects: SenderSubject[], st
     for (const sender of senders.values()) sender.close();
     sink.close();
   }
+}
+
+/**
+ * The send stage again, in a fresh process that runs nothing else (`bench/send-child.ts`): the
+ * least favourable case for rxjs-udp, where node's extra tick per raw send is cheapest.
+ */
+export async function benchSendFresh(ctx: BenchContext, stageIndex: number): Promise<SendResult> {
+  ctx.progress.begin('send, fresh process', ctx.quick ? 8 : 27, stageIndex);
+  const child = forkBenchChild('send-child.ts', ctx.quick ? ['--quick'] : []);
+  return new Promise<SendResult>((resolve, reject) => {
+    let settled = false;
+    child.on('message', (message: SendChildMessage) => {
+      if (message.type === 'progress') ctx.progress.update(message.detail);
+      else if (message.type === 'result') {
+        settled = true;
+        resolve(message.result);
+      } else {
+        settled = true;
+        reject(new Error(`send child: ${message.error}`));
+      }
+    });
+    child.on('exit', (code: number | null) => {
+      if (!settled) reject(new Error(`send child exited with ${code} before its result`));
+    });
+  });
 }
