@@ -112,23 +112,40 @@ export const rawSender: SenderSubject = {
   },
 };
 
-/** A raw sender: `send(buf, port, ip, cb)` on `socket`, one callback per datagram. */
-function rawSendLoop(socket: dgram.Socket, port: number): Sender {
-  const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
+/**
+ * A sender whose `sendAll(n, callback)` sends n datagrams, each completing through `callback`:
+ * a batch resolves after the n-th completion, failures are counted. The per-datagram work (the
+ * loop in `sendAll`, one callback call) is the same for every subject built on it.
+ */
+function completingSender(
+  sendAll: (n: number, callback: (error: unknown) => void) => void,
+  close: () => void,
+  moreErrors: () => number = () => 0,
+): Sender {
   let errors = 0;
   return {
     run: (n) =>
       new Promise((resolve) => {
         let done = 0;
-        const callback = (error: Error | null): void => {
+        sendAll(n, (error) => {
           if (error !== null) errors++;
           if (++done === n) resolve();
-        };
-        for (let i = 0; i < n; i++) socket.send(payload, port, LOOPBACK, callback);
+        });
       }),
-    errors: () => errors,
-    close: () => socket.close(),
+    errors: () => errors + moreErrors(),
+    close,
   };
+}
+
+/** A raw sender: `send(buf, port, ip, cb)` on `socket`, one callback per datagram. */
+function rawSendLoop(socket: dgram.Socket, port: number): Sender {
+  const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
+  return completingSender(
+    (n, callback) => {
+      for (let i = 0; i < n; i++) socket.send(payload, port, LOOPBACK, callback);
+    },
+    () => socket.close(),
+  );
 }
 
 /**
@@ -158,20 +175,13 @@ export const driverSender: SenderSubject = {
     const handle = lib().createNodeDgramDriver().open('udp4', {}, { message: () => undefined, error: (error) => errorsSeen.push(error) });
     await new Promise<void>((resolve, reject) => handle.bind(0, LOOPBACK, (error) => (error === null ? resolve() : reject(error))));
     const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
-    let errors = 0;
-    return {
-      run: (n) =>
-        new Promise((resolve) => {
-          let done = 0;
-          const callback = (error: Error | null): void => {
-            if (error !== null) errors++;
-            if (++done === n) resolve();
-          };
-          for (let i = 0; i < n; i++) handle.send(payload, 0, PAYLOAD_SIZE, port, LOOPBACK, callback);
-        }),
-      errors: () => errors + errorsSeen.length,
-      close: () => handle.close(),
-    };
+    return completingSender(
+      (n, callback) => {
+        for (let i = 0; i < n; i++) handle.send(payload, 0, PAYLOAD_SIZE, port, LOOPBACK, callback);
+      },
+      () => handle.close(),
+      () => errorsSeen.length,
+    );
   },
 };
 
@@ -207,20 +217,12 @@ export const callbackSenderWithCompletion: SenderSubject = {
     const udp = lib().createUDPSocket('udp4');
     udp.bind(0, LOOPBACK);
     const payload = Buffer.alloc(PAYLOAD_SIZE, 0x62);
-    let errors = 0;
-    return {
-      run: (n) =>
-        new Promise((resolve) => {
-          let done = 0;
-          const callback = (error: unknown): void => {
-            if (error !== null) errors++;
-            if (++done === n) resolve();
-          };
-          for (let i = 0; i < n; i++) udp.sendWithCallback({ address: LOOPBACK, port, message: payload }, callback);
-        }),
-      errors: () => errors,
-      close: () => udp.close(),
-    };
+    return completingSender(
+      (n, callback) => {
+        for (let i = 0; i < n; i++) udp.sendWithCallback({ address: LOOPBACK, port, message: payload }, callback);
+      },
+      () => udp.close(),
+    );
   },
 };
 
