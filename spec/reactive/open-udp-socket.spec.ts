@@ -1,5 +1,5 @@
-import { Observable, firstValueFrom, map, mergeMap, retry, switchMap } from 'rxjs';
-import { fromUDPSocket, openUDPSocket, reply, type RxUDPSocket, type UDPSocketError } from 'rxjs-udp';
+import { Observable, asapScheduler, firstValueFrom, map, mergeMap, retry, switchMap } from 'rxjs';
+import { createUDPSocket, fromUDPSocket, openUDPSocket, reply, type RxUDPSocket, type UDPSocketError, type UDPSocketLike } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, marbles, textOf } from '../helpers/reactive';
 import { WeChatStandIn } from '../helpers/wechat-stand-in';
@@ -107,6 +107,29 @@ describe('openUDPSocket (real sockets)', () => {
     await expect(firstValueFrom(openUDPSocket({ port: taken.port, address: '127.0.0.1' }))).rejects.toMatchObject<Partial<UDPSocketError>>({
       code: 'EADDRINUSE',
     });
+  });
+
+  it('errors with the reason of a socket that could not be opened (driver null: ERR_INVALID_ARG_TYPE)', async () => {
+    await expect(firstValueFrom(openUDPSocket({ driver: null as never }))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  it("errors with the driver's error when its open() throws (EMFILE)", async () => {
+    const driver = {
+      scheduler: asapScheduler,
+      open: (): never => {
+        throw Object.assign(new Error('too many open files'), { code: 'EMFILE' });
+      },
+    };
+    await expect(firstValueFrom(openUDPSocket({ driver }))).rejects.toMatchObject({ code: 'EMFILE' });
+  });
+
+  it('errors with ERR_SOCKET_DGRAM_NOT_RUNNING when `create` hands over a socket closed already', async () => {
+    const create = (): UDPSocketLike => {
+      const socket = createUDPSocket('udp4');
+      socket.close();
+      return socket;
+    };
+    await expect(firstValueFrom(openUDPSocket({ create }))).rejects.toMatchObject({ code: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
   });
 
   it('opens a WeChat socket through `create` and leaves no listener behind once closed', async () => {

@@ -3,6 +3,7 @@ import { UDPSocketError, toUDPSocketError } from '../errors';
 import { createUDPSocket } from '../socket/create-udp-socket';
 import type { UDPSocketLike, UDPSocketOptions, UDPSocketType } from '../socket/types';
 import { fromUDPSocket } from './from-udp-socket';
+import { socketScheduler } from './internal/capabilities';
 import { checkFunction, checkScheduler, checkSocket, optionsOf } from './internal/validate';
 import type { RxUDPSocket } from './types';
 
@@ -43,7 +44,9 @@ export interface OpenUDPSocketOptions extends UDPSocketOptions {
  *
  * The Observable errors with the first `UDPSocketError` the socket reports before it listens —
  * a failed bind (`EADDRINUSE`, `ERR_SOCKET_BAD_PORT`, `EADDRNOTAVAIL`, ...) or a bad option —
- * and closes the socket. It completes when the socket is closed by someone else (`rx.close()`).
+ * and closes the socket; a socket that is closed from the start (a driver that could not open
+ * it) makes it error with the reason the socket reports. It completes when the socket is closed
+ * by someone else (`rx.close()`).
  * `null` options are no options; options, `create` or `scheduler` of the wrong type, or a `create`
  * that returns no socket, make it error with `ERR_INVALID_ARG_TYPE` when subscribed.
  *
@@ -88,9 +91,17 @@ export function openUDPSocket(options?: OpenUDPSocketOptions | null): Observable
         if (!listening) subscriber.error(error);
       }),
     );
-    subscriptions.add(rx.close$.subscribe(() => subscriber.complete()));
+    // A socket closed from the start (ours tell: a driver that could not open it, or a `create`
+    // that hands over a closed socket) cannot listen; it reports why asynchronously (its creation
+    // error, or bind's ERR_SOCKET_DGRAM_NOT_RUNNING), and that is the outcome, not a completion.
+    const closedAtStart = rx.state === 'closed';
+    if (!closedAtStart) subscriptions.add(rx.close$.subscribe(() => subscriber.complete()));
     // Without a port, bind() gets none: a WeChat socket then picks one, as its docs say.
     rx.bind(port, address);
+    if (closedAtStart) {
+      // After the reports queued so far on the socket's scheduler: complete if none came.
+      subscriptions.add((socketScheduler(socket) ?? rx.scheduler).schedule(() => subscriber.complete()));
+    }
     return () => {
       subscriptions.unsubscribe();
       if (rx.state !== 'closed') rx.close();
