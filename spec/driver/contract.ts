@@ -1381,6 +1381,29 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         ...(['onMessage', 'onError', 'onListening', 'onClose'] as const).map(
           (op): BadCall => ({ name: `${op}() without a listener`, state: 'bound', call: (s) => s[op]!(), op, code: 'ERR_INVALID_ARG_TYPE', errCode: -1 }),
         ),
+        // a revoked Proxy as a value: described in the error, never thrown at the caller
+        { name: 'send to an address that is a revoked Proxy', state: 'bound', call: (s, port) => s.send!({ address: revokedProxy(), port, message: msg }), op: 'send', code: 'ERR_INVALID_ADDRESS', errCode: 1 },
+        { name: 'send to a port that is a revoked Proxy', state: 'bound', call: (s) => s.send!({ address: ip.ipv4, port: revokedProxy(), message: msg }), op: 'send', code: 'ERR_SOCKET_BAD_PORT', errCode: 2 },
+        { name: 'send with setBroadcast a revoked Proxy', state: 'bound', call: (s, port) => s.send!({ address: ip.ipv4, port, message: msg, setBroadcast: revokedProxy() }), op: 'send', code: 'ERR_INVALID_ARG_TYPE', errCode: -1 },
+        { name: 'connect to an address that is a revoked Proxy', state: 'bound', call: (s, port) => s.connect!({ address: revokedProxy(), port }), op: 'connect', code: 'ERR_INVALID_ADDRESS', errCode: 1 },
+        { name: 'sendWithCallback with a revoked Proxy as callback', state: 'bound', call: (s, port) => s.sendWithCallback!({ address: ip.ipv4, port, message: msg }, revokedProxy()), op: 'send', code: 'ERR_INVALID_ARG_TYPE', errCode: -1 },
+        { name: 'setTTL(a revoked Proxy)', state: 'bound', call: (s) => s.setTTL!(revokedProxy()), op: 'setTTL', code: 'ERR_INVALID_ARG_TYPE', errCode: -1 },
+        { name: 'onMessage(a revoked Proxy)', state: 'bound', call: (s) => s.onMessage!(revokedProxy()), op: 'onMessage', code: 'ERR_INVALID_ARG_TYPE', errCode: -1 },
+        {
+          name: 'send with a getter that throws an Error whose message is a Symbol',
+          state: 'bound',
+          call: (s, port) =>
+            s.send!({
+              address: ip.ipv4,
+              port,
+              get message(): never {
+                throw Object.defineProperty(new Error('x'), 'message', { value: Symbol('not text') });
+              },
+            }),
+          op: 'send',
+          code: 'ERR_INVALID_ARG_TYPE',
+          errCode: -1,
+        },
         // extensions
         { name: 'setBroadcast("yes")', state: 'bound', call: (s) => s.setBroadcast!('yes'), op: 'setBroadcast', code: 'ERR_INVALID_ARG_TYPE', errCode: -1 },
         { name: 'setMulticastTTL(256)', state: 'bound', call: (s) => s.setMulticastTTL!(256), op: 'setMulticastTTL', code: 'ERR_OUT_OF_RANGE', errCode: -1 },

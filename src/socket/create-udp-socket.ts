@@ -79,7 +79,8 @@ function dispatchEvent(this: SchedulerAction<EventTask>, task: EventTask | undef
 function unreadableOption(operation: UDPOperation, thrown: unknown): UDPSocketError {
   let reason: string;
   try {
-    reason = thrown instanceof Error ? thrown.message : String(thrown);
+    const message: unknown = thrown instanceof Error ? thrown.message : thrown;
+    reason = typeof message === 'string' ? message : String(message);
   } catch {
     reason = 'an unprintable value was thrown';
   }

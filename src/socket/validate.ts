@@ -14,8 +14,13 @@ export function describe(value: unknown): string {
   if (typeof value === 'undefined') return 'undefined';
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'symbol') return 'a symbol';
-  if (Array.isArray(value)) return 'an array';
-  return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+  try {
+    if (Array.isArray(value)) return 'an array';
+    return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
+  } catch {
+    // A revoked Proxy, or one whose traps throw: it cannot even be looked at.
+    return 'an unreadable object (a revoked Proxy?)';
+  }
 }
 
 /**
