@@ -245,6 +245,26 @@ describe('fromUDPSocket: a close the wrapper did not see, connect, a second clos
     await expect(lastValueFrom(rx.send(option as never))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', errMsg: expect.stringMatching(/^send:fail /) });
   });
 
+  it('rx.send reads the option once (the receipt is the datagram sent) and reports an unreadable one as ERR_INVALID_ARG_TYPE', async () => {
+    const server = sockets.bound();
+    const rx = fromUDPSocket(sockets.bound().socket);
+    let reads = 0;
+    const counted = {
+      get address(): string {
+        reads++;
+        return '127.0.0.1';
+      },
+      port: server.port,
+      message: 'once',
+    };
+    const receipts = await lastValueFrom(rx.send(counted).pipe(toArray()));
+    expect(reads).toBe(1);
+    expect(receipts).toEqual([{ address: '127.0.0.1', port: server.port, message: 'once', confirmed: true }]);
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    await expect(lastValueFrom(rx.send(proxy as never))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', errMsg: expect.stringMatching(/^send:fail option could not be read/) });
+  });
+
   it('sees a close that happened while it held no close listener: streams end at once, state closed, no listener left', async () => {
     const { socket } = sockets.bound();
     const rx = fromUDPSocket(socket);

@@ -24,7 +24,7 @@ import type {
   UDPSocket,
   UDPSocketOptions,
 } from './types';
-import { checkAddress, checkBoolean, checkInteger, checkIp, checkPort, describe, toBytes } from './validate';
+import { checkAddress, checkBoolean, checkInteger, checkIp, checkPort, describe, toBytes, unreadableOption } from './validate';
 
 type BindState = 'unbound' | 'binding' | 'bound';
 type ConnectState = 'disconnected' | 'connecting' | 'connected';
@@ -73,18 +73,6 @@ function dispatchEvent(this: SchedulerAction<EventTask>, task: EventTask | undef
   if (kind === 'listening') socket.listeningListeners.emit(payload as UDPListeningResult);
   else if (kind === 'close') socket.closeListeners.emit(payload as UDPCloseResult);
   else socket.errorListeners.emit(payload as UDPErrorResult);
-}
-
-/** The error for an option object whose fields cannot be read (a getter threw, a revoked Proxy). */
-function unreadableOption(operation: UDPOperation, thrown: unknown): UDPSocketError {
-  let reason: string;
-  try {
-    const message: unknown = thrown instanceof Error ? thrown.message : thrown;
-    reason = typeof message === 'string' ? message : String(message);
-  } catch {
-    reason = 'an unprintable value was thrown';
-  }
-  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `option could not be read: ${reason}`, { cause: thrown });
 }
 
 /**

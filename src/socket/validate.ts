@@ -23,6 +23,18 @@ export function describe(value: unknown): string {
   }
 }
 
+/** The error for an option object whose fields cannot be read (a getter threw, a revoked Proxy). */
+export function unreadableOption(operation: UDPOperation, thrown: unknown): UDPSocketError {
+  let reason: string;
+  try {
+    const message: unknown = thrown instanceof Error ? thrown.message : thrown;
+    reason = typeof message === 'string' ? message : String(message);
+  } catch {
+    reason = 'an unprintable value was thrown';
+  }
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `option could not be read: ${reason}`, { cause: thrown });
+}
+
 /**
  * Checks a port: an integer in 1–65535, or 0–65535 when `allowZero` (bind).
  * @returns the error to report, or undefined when the port is valid.

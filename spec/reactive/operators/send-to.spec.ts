@@ -1,4 +1,4 @@
-import { Observable, Subject, catchError, from, lastValueFrom, map, of, take, toArray } from 'rxjs';
+import { Observable, Subject, catchError, firstValueFrom, from, lastValueFrom, map, of, take, toArray } from 'rxjs';
 import { UDPSocketError, fromUDPSocket, sendTo, type SendReceipt, type UDPSocketError as ErrorType } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, ManualConfirmSocket, marbles, textOf } from '../../helpers/reactive';
@@ -135,6 +135,57 @@ describe('sendTo (real sockets)', () => {
       code: 'ERR_SOCKET_BAD_PORT',
       errCode: 2,
     });
+  });
+
+  it('reads the target once, when created: a target whose address getter changes sends every datagram to the first address', async () => {
+    const server = sockets.bound();
+    const client = sockets.bound();
+    let reads = 0;
+    const target = {
+      get address(): string {
+        reads++;
+        return reads === 1 ? '127.0.0.1' : 'localhost.invalid';
+      },
+      port: server.port,
+    };
+    const inbox = lastValueFrom(fromUDPSocket(server.socket).message$.pipe(map(textOf), take(3), toArray()));
+    const receipts = await lastValueFrom(from(['a', 'b', 'c']).pipe(sendTo(client.socket, target), toArray()));
+    expect(reads).toBe(1);
+    expect(receipts.map((r) => r.address)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    expect((await inbox).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('without a target, reads each option once: the receipt describes the datagram sent', async () => {
+    const server = sockets.bound();
+    const client = sockets.bound();
+    let reads = 0;
+    const option = {
+      address: '127.0.0.1',
+      port: server.port,
+      get message(): string {
+        reads++;
+        return `read ${reads}`;
+      },
+    };
+    const inbox = firstValueFrom(fromUDPSocket(server.socket).message$.pipe(map(textOf)));
+    const [receipt] = await lastValueFrom(of(option).pipe(sendTo(client.socket), toArray()));
+    expect(reads).toBe(1);
+    expect(receipt!.message).toBe('read 1');
+    await expect(inbox).resolves.toBe('read 1');
+  });
+
+  it('without a target, an option whose getter throws errors the stream with ERR_INVALID_ARG_TYPE, a UDPSocketError', async () => {
+    const client = sockets.bound();
+    const option = {
+      get address(): string {
+        throw new Error('boom');
+      },
+      port: 9,
+      message: 'x',
+    };
+    const error = await lastValueFrom(of(option).pipe(sendTo(client.socket))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UDPSocketError);
+    expect(error).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', errMsg: 'send:fail option could not be read: boom' });
   });
 
   it('on a WeChat socket, emits an unconfirmed receipt right after each synchronous send()', async () => {

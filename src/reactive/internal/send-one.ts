@@ -1,17 +1,19 @@
 import type { Subscriber } from 'rxjs';
 import { UDPSocketError, toUDPSocketError } from '../../errors';
-import { describe } from '../../socket/validate';
 import type { UDPSendOption, UDPSocketLike } from '../../socket/types';
 import type { SendReceipt } from '../types';
 import { canConfirm } from './capabilities';
+import { readSendOption } from './validate';
 
 /**
  * Sends `option` once for `subscriber`: a receipt then completion when the socket confirmed the
  * hand-over (or, on a socket that cannot confirm, right after `send()` returned), else the error.
  */
-export function sendOne(socket: UDPSocketLike, option: UDPSendOption, subscriber: Subscriber<SendReceipt>): void {
-  if (option === null || typeof option !== 'object') {
-    subscriber.error(new UDPSocketError('ERR_INVALID_ARG_TYPE', 'send', `option must be an object, got ${describe(option)}`));
+export function sendOne(socket: UDPSocketLike, value: UDPSendOption, subscriber: Subscriber<SendReceipt>): void {
+  // Read once: the socket gets the copy, so the receipt describes the datagram sent.
+  const option = readSendOption(value);
+  if (option instanceof UDPSocketError) {
+    subscriber.error(option);
     return;
   }
   const confirmed = canConfirm(socket);

@@ -4,7 +4,7 @@ import type { UDPMessage, UDPSendOption, UDPSocketLike } from '../../socket/type
 import type { SendReceipt, UDPTarget } from '../types';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
-import { checkNumber, optionsOf } from './validate';
+import { checkNumber, optionsOf, readSendOption } from './validate';
 
 /** The default bound on datagrams handed to the socket and not yet confirmed. */
 export const DEFAULT_CONCURRENCY = 1024;
@@ -128,11 +128,13 @@ export class SendRun {
       receipt = { address: target.address, port: target.port, message: value as UDPMessage, confirmed: confirming !== undefined };
       option = target.setBroadcast === true ? { ...receipt, setBroadcast: true } : receipt;
     } else {
-      option = value as UDPSendOption;
-      if (option === null || typeof option !== 'object') {
-        this.fail(new UDPSocketError('ERR_INVALID_ARG_TYPE', 'send', `a send option must be an object, got ${typeof option}`));
+      // Read once: the socket gets the copy, so the receipt describes the datagram sent.
+      const read = readSendOption(value);
+      if (read instanceof UDPSocketError) {
+        this.fail(read);
         return;
       }
+      option = read;
       receipt = { address: option.address, port: option.port, message: option.message, confirmed: confirming !== undefined };
     }
     if (confirming !== undefined) {

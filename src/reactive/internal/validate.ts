@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
 import { throwError, type OperatorFunction } from 'rxjs';
 import { UDPSocketError, type UDPOperation } from '../../errors';
-import type { UDPMessage } from '../../socket/types';
-import { checkAddress, checkPort, describe } from '../../socket/validate';
+import type { UDPMessage, UDPSendOption } from '../../socket/types';
+import type { UDPTarget } from '../types';
+import { checkAddress, checkPort, describe, unreadableOption } from '../../socket/validate';
 import { isRxUDPSocket } from '../from-udp-socket';
 
 /**
@@ -49,20 +50,50 @@ export function optionsOf<O extends object>(operation: UDPOperation, options: un
 }
 
 /**
- * Checks a target `{ address, port, setBroadcast? }`: an IP address (either family: the socket
- * checks its own) or a hostname, a port in 1–65535, a boolean `setBroadcast`.
+ * Reads a target `{ address, port, setBroadcast? }` once and checks it: an IP literal, `localhost`
+ * or a hostname, a port in 1–65535, a boolean or absent `setBroadcast`. A target whose fields
+ * cannot be read (a getter that throws, a revoked Proxy) is `ERR_INVALID_ARG_TYPE`.
+ * @returns a plain copy of the target (later reads see the values checked), or the error.
  */
-export function checkTarget(operation: UDPOperation, target: unknown): UDPSocketError | undefined {
+export function readTarget(operation: UDPOperation, target: unknown): UDPTarget | UDPSocketError {
   if (target === null || typeof target !== 'object') {
     return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `target must be an object { address, port }, got ${describe(target)}`);
   }
-  const { address, port, setBroadcast } = target as { address?: unknown; port?: unknown; setBroadcast?: unknown };
+  let address: unknown;
+  let port: unknown;
+  let setBroadcast: unknown;
+  try {
+    ({ address, port, setBroadcast } = target as { address?: unknown; port?: unknown; setBroadcast?: unknown });
+  } catch (thrown) {
+    return unreadableOption(operation, thrown);
+  }
   const family = typeof address === 'string' && isIP(address) === 6 ? 'udp6' : 'udp4';
   const error = checkAddress(operation, address, family) ?? checkPort(operation, port, false);
   if (error !== undefined) return error;
-  return setBroadcast === undefined || typeof setBroadcast === 'boolean'
-    ? undefined
-    : new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `target.setBroadcast must be a boolean, got ${describe(setBroadcast)}`);
+  if (setBroadcast !== undefined && typeof setBroadcast !== 'boolean') {
+    return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `target.setBroadcast must be a boolean, got ${describe(setBroadcast)}`);
+  }
+  const copy: UDPTarget = { address: address as string, port: port as number };
+  if (setBroadcast !== undefined) copy.setBroadcast = setBroadcast;
+  return copy;
+}
+
+/**
+ * Reads a send option once (a value of `rx.send` or of `sendTo` without a target): the socket
+ * then gets a plain copy, so the receipt describes exactly the datagram sent. Not an object, or
+ * fields that cannot be read, is `ERR_INVALID_ARG_TYPE`; the fields themselves are the socket's
+ * to check.
+ */
+export function readSendOption(value: unknown): UDPSendOption | UDPSocketError {
+  if (value === null || typeof value !== 'object') {
+    return new UDPSocketError('ERR_INVALID_ARG_TYPE', 'send', `a send option must be an object, got ${describe(value)}`);
+  }
+  try {
+    const { address, port, message, offset, length, setBroadcast } = value as UDPSendOption;
+    return { address, port, message, offset, length, setBroadcast };
+  } catch (thrown) {
+    return unreadableOption('send', thrown);
+  }
 }
 
 /** The range {@link checkNumber} accepts. */

@@ -3,7 +3,7 @@ import type { UDPMessage, UDPMessageResult } from '../../socket/types';
 import { UDPSocketError } from '../../errors';
 import { RequestRun, type RequestSettings } from '../internal/request-run';
 import { rxOf, schedulerOf, type SocketInput } from '../internal/rx-of';
-import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, checkTarget, failing, optionsOf } from '../internal/validate';
+import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, readTarget, failing, optionsOf } from '../internal/validate';
 import type { UDPTarget } from '../types';
 
 /** Options of {@link request}. */
@@ -53,8 +53,10 @@ function defaultMatch(address: string, port: number): (reply: UDPMessageResult) 
  */
 function settingsOf<T>(socket: unknown, target: unknown, options: unknown): RequestSettings<T> | UDPSocketError {
   const op = 'request';
-  const argError = checkSocket(op, socket) ?? checkTarget(op, target);
-  if (argError !== undefined) return argError;
+  const socketError = checkSocket(op, socket);
+  if (socketError !== undefined) return socketError;
+  const checked = readTarget(op, target);
+  if (checked instanceof UDPSocketError) return checked;
   const opts = optionsOf<RequestOptions<T>>(op, options);
   if (opts instanceof UDPSocketError) return opts;
   const { timeout, retries = 0, backoff = 1, concurrency = Infinity, match, scheduler } = opts;
@@ -70,7 +72,7 @@ function settingsOf<T>(socket: unknown, target: unknown, options: unknown): Requ
   if (retries === Infinity && (timeout === 0 || backoff < 1)) {
     return new UDPSocketError('ERR_OUT_OF_RANGE', op, `retries Infinity needs a timeout > 0 and a backoff >= 1, got timeout ${timeout} and backoff ${backoff}`);
   }
-  const { address, port, setBroadcast } = target as UDPTarget;
+  const { address, port, setBroadcast } = checked;
   return {
     rx: rxOf(socket as SocketInput),
     scheduler: schedulerOf(socket as SocketInput, scheduler),

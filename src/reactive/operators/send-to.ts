@@ -4,7 +4,7 @@ import type { UDPMessage, UDPSendOption } from '../../socket/types';
 import { rawOf, type SocketInput } from '../internal/rx-of';
 import { UDPSocketError } from '../../errors';
 import { SendRun, sendLimitsOf } from '../internal/send-run';
-import { checkSocket, checkTarget, failing } from '../internal/validate';
+import { checkSocket, readTarget, failing } from '../internal/validate';
 import type { SendReceipt, UDPTarget } from '../types';
 
 /** Options of {@link sendTo} (and {@link reply}). */
@@ -76,11 +76,9 @@ export function sendTo(
   // An object with `address` or `port` is a target (checked: a malformed one is reported as such,
   // not mistaken for options); so is anything followed by options.
   const hasTarget = looksLikeTarget(targetOrOptions) || (targetOrOptions != null && maybeOptions !== undefined);
-  if (hasTarget) {
-    const targetError = checkTarget(op, targetOrOptions);
-    if (targetError !== undefined) return failing(targetError);
-  }
-  const target = hasTarget ? (targetOrOptions as UDPTarget) : undefined;
+  // The target is read once, here: every datagram goes where it pointed when checked.
+  const target = hasTarget ? readTarget(op, targetOrOptions) : undefined;
+  if (target instanceof UDPSocketError) return failing(target);
   const limits = sendLimitsOf(op, hasTarget || targetOrOptions == null ? maybeOptions : targetOrOptions);
   if (limits instanceof UDPSocketError) return failing(limits);
   const { concurrency, bufferSize } = limits;
