@@ -743,6 +743,15 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         expect(socket.closed).toBe(true);
       });
 
+      it('closed cannot be set from outside: assigning it throws and the socket keeps working', async () => {
+        const socket = await bound();
+        expect(() => {
+          (socket as { closed: boolean }).closed = true;
+        }).toThrow(TypeError);
+        expect(socket.closed).toBe(false);
+        await echo(socket);
+      });
+
       it('a listener added right after close() hears onClose', async () => {
         const socket = await bound();
         socket.close();

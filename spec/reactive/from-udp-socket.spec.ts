@@ -265,6 +265,27 @@ describe('fromUDPSocket: a close the wrapper did not see, connect, a second clos
     await expect(lastValueFrom(rx.send(proxy as never))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', errMsg: expect.stringMatching(/^send:fail option could not be read/) });
   });
 
+  it('never throws at a foreign socket whose properties throw when read: it wraps what it can use, or returns a dead wrapper', async () => {
+    const wx = sockets.track(new WeChatStandIn());
+    const hostile = new Proxy(wx, {
+      get(target, key, receiver) {
+        if (key === 'closed' || key === 'address' || key === 'scheduler' || key === 'sendWithCallback') throw new Error(`no ${String(key)}`);
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const rx = fromUDPSocket(hostile as UDPSocketLike);
+    expect(rx.state).toBe('unbound');
+    expect(rx.bind()).toBeGreaterThan(0);
+    rx.close();
+    await expect(lastValueFrom(rx.close$)).resolves.toEqual({ errMsg: 'close:ok' });
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    let dead: ReturnType<typeof fromUDPSocket> | undefined;
+    expect(() => (dead = fromUDPSocket(proxy as never))).not.toThrow();
+    expect(dead!.state).toBe('closed');
+    await expect(lastValueFrom(dead!.message$)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
   it('sees a close that happened while it held no close listener: streams end at once, state closed, no listener left', async () => {
     const { socket } = sockets.bound();
     const rx = fromUDPSocket(socket);

@@ -34,7 +34,12 @@ const SOCKET_METHODS = [
 /** Why `socket` cannot be wrapped, or `undefined` when it has the methods the wrapper calls. */
 function invalidSocketReason(socket: unknown): string | undefined {
   if ((typeof socket === 'object' && socket !== null) || typeof socket === 'function') {
-    const missing = SOCKET_METHODS.filter((name) => typeof (socket as Record<string, unknown>)[name] !== 'function');
+    let missing: string[];
+    try {
+      missing = SOCKET_METHODS.filter((name) => typeof (socket as Record<string, unknown>)[name] !== 'function');
+    } catch {
+      return `socket must be a UDP socket, got ${describe(socket)} whose methods cannot be read`;
+    }
     if (missing.length === 0) return undefined;
     return `socket must be a UDP socket, got ${describe(socket)} without ${missing.join(', ')}`;
   }
@@ -180,9 +185,17 @@ class RxUDPSocketImpl implements RxUDPSocket {
     this.invalid = invalidSocketReason(socket);
     const valid = this.invalid === undefined;
     const queryable = socket as QueryableSocket;
-    this.tellsAddress = valid && typeof queryable.address === 'function';
-    this.tellsPeer = valid && typeof queryable.remoteAddress === 'function';
-    this.tellsClosed = valid && typeof queryable.closed === 'boolean';
+    // A foreign socket whose properties throw when read tells nothing (and is not thrown at).
+    const tells = (probe: () => boolean): boolean => {
+      try {
+        return valid && probe();
+      } catch {
+        return false;
+      }
+    };
+    this.tellsAddress = tells(() => typeof queryable.address === 'function');
+    this.tellsPeer = tells(() => typeof queryable.remoteAddress === 'function');
+    this.tellsClosed = tells(() => typeof queryable.closed === 'boolean');
     this.scheduler = options?.scheduler ?? (valid ? socketScheduler(socket) : undefined) ?? asyncScheduler;
     this.current = valid ? 'unbound' : 'closed';
     if (valid) {
@@ -458,20 +471,21 @@ export function isRxUDPSocket(value: unknown): value is RxUDPSocket {
  *   leaves no listener behind. `message$` and `listening$` complete when the socket closes;
  *   `error$` never errors.
  * - `state$` replays the current state (`'unbound' | 'listening' | 'connected' | 'closed'`). On a
- *   socket that can tell (ours: `address()`, `remoteAddress()`) the wrapper asks it at each read
+ *   socket that can tell (ours: `closed`, `address()`, `remoteAddress()`) the wrapper asks it at each read
  *   of `state`, each subscription and each socket event it listens to: `'connected'` only once
  *   `remoteAddress()` is defined (a refused `connect` never shows as connected; a connect by
  *   hostname shows once resolved, at the next such look), and a raw `connect`/`disconnect` of the
  *   socket is seen too. A WeChat / Taro socket cannot tell: `connect()` sets `'connected'` at
  *   once, and a connect error sets `'listening'` again.
- * - A close the wrapper did not hear (the socket closed while nothing was subscribed) is found
- *   without keeping a listener on an idle socket: on our sockets (their `closed` flag) the next
- *   look ends the streams as the close event would; on another socket with `address()`, one that
- *   was bound and whose `address()` turns `undefined` counts as closed (sockets unbind only by
- *   closing); on any socket, `close()` holds the close and error
- *   listeners until the socket answers, and a socket that refuses the close
- *   (`ERR_SOCKET_DGRAM_NOT_RUNNING`: it was closed already, or created closed) ends them too,
- *   that refusal is not reported on `error$`. `close()` never closes the socket twice.
+ * - A close the wrapper did not hear (the socket closed while nothing was subscribed, or before
+ *   it was wrapped) is found without keeping a listener on an idle socket: on our sockets (their
+ *   `closed` flag) at once — a socket closed already when wrapped starts `'closed'`, its streams
+ *   ended — or at the next look; on another socket with `address()`, one that was bound and whose
+ *   `address()` turns `undefined` counts as closed (sockets unbind only by closing). On a socket
+ *   that cannot tell, `close()` holds the close and error listeners until the socket answers,
+ *   and a socket that refuses the close (`ERR_SOCKET_DGRAM_NOT_RUNNING`: it was closed already)
+ *   ends them too; that refusal is not reported on `error$`. `close()` never closes the socket
+ *   twice. A foreign socket whose properties throw when read is not thrown at either.
  * - An argument that is no socket (`null`, an object without the listener methods and `close`)
  *   is not thrown at: the wrapper is returned dead, `state` `'closed'`, its `message$`,
  *   `listening$`, `close$` and every `send()` error with `ERR_INVALID_ARG_TYPE`, `error$` emits

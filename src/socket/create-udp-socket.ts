@@ -109,11 +109,15 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   readonly messageListeners = new ListenerList<UDPMessageResult>();
   readonly scheduler: SchedulerLike;
 
+  /** {@link UDPSocket.closed}: a getter, so no caller can flip it. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   private readonly handle: UdpHandle | null;
   private bindState: BindState = 'unbound';
   private connectState: ConnectState = 'disconnected';
-  /** {@link UDPSocket.closed}; read-only through the interface. */
-  closed = false;
+  private isClosed = false;
   private local: UDPAddressInfo | undefined;
   private peer: { address: string; port: number; resolved: UDPAddressInfo | undefined } | undefined;
   private pending: PendingSettings = { memberships: [] };
@@ -141,9 +145,9 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     try {
       // Without a usable driver the socket starts closed: better than a silent fallback to real sockets.
       if (driver !== null) handle = driver.open(type, handleOptions, this);
-      else this.closed = true;
+      else this.isClosed = true;
     } catch (error) {
-      this.closed = true;
+      this.isClosed = true;
       optionErrors.push(toUDPSocketError('createUDPSocket', error));
     }
     this.handle = handle;
@@ -153,7 +157,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   // ---- UdpHandleSink: what the driver tells us -------------------------------------------
 
   message(data: Uint8Array, remote: UDPRemoteInfo): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     const listeners = this.messageListeners.listeners;
     if (listeners.length === 0) return;
     let local = this.local!;
@@ -164,7 +168,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       localInfo: { address: local.address, family: local.family, port: local.port, size: remote.size },
     };
     // Not ListenerList.emit: a listener may close the socket, and then no other listener runs.
-    for (let i = 0; i < listeners.length && !this.closed; i++) {
+    for (let i = 0; i < listeners.length && !this.isClosed; i++) {
       try {
         listeners[i]!(result);
       } catch (error) {
@@ -174,7 +178,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   }
 
   error(error: Error, syscall: 'send' | 'receive'): void {
-    if (this.closed) return;
+    if (this.isClosed) return;
     this.report(toUDPSocketError(syscall, error));
   }
 
@@ -236,7 +240,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   // ---- bind ------------------------------------------------------------------------------
 
   bind(port?: number, address?: string): number {
-    if (this.closed) {
+    if (this.isClosed) {
       this.notRunning('bind');
       return 0;
     }
@@ -265,7 +269,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     let result = 0;
     try {
       this.handle!.bind(port, address, (error) => {
-        if (this.closed) return;
+        if (this.isClosed) return;
         if (error !== null) {
           this.bindState = 'unbound';
           this.fail(toUDPSocketError(operation, error), callback);
@@ -365,7 +369,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       );
       return;
     }
-    if (this.closed) {
+    if (this.isClosed) {
       this.fail(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', operation, 'socket is closed'), callback);
       return;
     }
@@ -468,7 +472,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
 
   /** Reports what the OS says about a `write()` as `write:fail` (`send()` failures come through the sink). */
   private readonly writeDone = (error: Error | null): void => {
-    if (error !== null && !this.closed) this.report(toUDPSocketError('write', error));
+    if (error !== null && !this.isClosed) this.report(toUDPSocketError('write', error));
   };
 
   /** The completion of a `sendWithCallback`, converting node's error (the only caller with a callback). */
@@ -488,7 +492,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
       );
       return;
     }
-    if (this.closed) {
+    if (this.isClosed) {
       this.notRunning('connect');
       return;
     }
@@ -515,7 +519,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     this.peer = peer;
     try {
       this.handle!.connect(port, address, (failure) => {
-        if (this.closed || this.peer !== peer) return;
+        if (this.isClosed || this.peer !== peer) return;
         if (failure !== null) {
           this.connectState = 'disconnected';
           this.peer = undefined;
@@ -537,7 +541,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   }
 
   disconnect(): void {
-    if (this.closed) {
+    if (this.isClosed) {
       this.notRunning('disconnect');
       return;
     }
@@ -564,11 +568,11 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   // ---- close -------------------------------------------------------------------------------
 
   close(): void {
-    if (this.closed) {
+    if (this.isClosed) {
       this.notRunning('close');
       return;
     }
-    this.closed = true;
+    this.isClosed = true;
     const held = this.held;
     this.held = [];
     for (const datagram of held) {
@@ -587,13 +591,13 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   // ---- queries -----------------------------------------------------------------------------
 
   address(): UDPAddressInfo | undefined {
-    if (this.bindState !== 'bound' || this.closed) return undefined;
+    if (this.bindState !== 'bound' || this.isClosed) return undefined;
     const local = this.local!.port === 0 ? this.refreshLocal() : this.local!;
     return { ...local };
   }
 
   remoteAddress(): UDPAddressInfo | undefined {
-    return this.connectState === 'connected' && !this.closed ? { ...this.peer!.resolved! } : undefined;
+    return this.connectState === 'connected' && !this.isClosed ? { ...this.peer!.resolved! } : undefined;
   }
 
   // ---- options -----------------------------------------------------------------------------
@@ -608,7 +612,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     now: (handle: UdpHandle) => void,
     remember: (pending: PendingSettings) => void,
   ): void {
-    if (this.closed) {
+    if (this.isClosed) {
       this.notRunning(operation);
       return;
     }
@@ -754,7 +758,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     read: (handle: UdpHandle) => number,
     pending: number | undefined,
   ): number | undefined {
-    if (this.closed) {
+    if (this.isClosed) {
       this.notRunning(operation);
       return undefined;
     }
@@ -768,20 +772,20 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
   }
 
   getSendQueueSize(): number {
-    return this.bindState === 'bound' && !this.closed ? this.handle!.getSendQueueSize() : 0;
+    return this.bindState === 'bound' && !this.isClosed ? this.handle!.getSendQueueSize() : 0;
   }
 
   getSendQueueCount(): number {
-    return this.bindState === 'bound' && !this.closed ? this.handle!.getSendQueueCount() : 0;
+    return this.bindState === 'bound' && !this.isClosed ? this.handle!.getSendQueueCount() : 0;
   }
 
   ref(): this {
-    if (!this.closed) this.handle!.ref();
+    if (!this.isClosed) this.handle!.ref();
     return this;
   }
 
   unref(): this {
-    if (!this.closed) this.handle!.unref();
+    if (!this.isClosed) this.handle!.unref();
     return this;
   }
 }

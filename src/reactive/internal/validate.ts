@@ -25,14 +25,18 @@ export function failing<T, R>(error: UDPSocketError): OperatorFunction<T, R> {
 
 /** Checks an operator's socket: an `RxUDPSocket` or an object with the socket's `send` and `onMessage`. */
 export function checkSocket(operation: UDPOperation, socket: unknown): UDPSocketError | undefined {
-  if (isRxUDPSocket(socket)) return undefined;
-  if (
-    socket !== null &&
-    typeof socket === 'object' &&
-    typeof (socket as { send?: unknown }).send === 'function' &&
-    typeof (socket as { onMessage?: unknown }).onMessage === 'function'
-  ) {
-    return undefined;
+  try {
+    if (isRxUDPSocket(socket)) return undefined;
+    if (
+      socket !== null &&
+      typeof socket === 'object' &&
+      typeof (socket as { send?: unknown }).send === 'function' &&
+      typeof (socket as { onMessage?: unknown }).onMessage === 'function'
+    ) {
+      return undefined;
+    }
+  } catch {
+    // A revoked Proxy, or an object whose getters throw: no socket.
   }
   return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `socket must be an RxUDPSocket or a UDP socket, got ${describe(socket)}`);
 }
