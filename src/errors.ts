@@ -151,6 +151,19 @@ const REASONS: Record<string, string> = {
 };
 
 /**
+ * The text of a thrown or reported value, for an error message: an `Error`'s message, else the
+ * value as a string. Never throws (a Symbol message, a revoked Proxy, a `toString` that throws).
+ */
+export function reasonOf(thrown: unknown): string {
+  try {
+    const message: unknown = thrown instanceof Error ? thrown.message : thrown;
+    return typeof message === 'string' ? message : String(message);
+  } catch {
+    return 'an unprintable value was thrown';
+  }
+}
+
+/**
  * Wraps any error (an OS error from node:dgram, a DNS error, a Node `ERR_*`) into a
  * {@link UDPSocketError} for `operation`, keeping its code and the original as `cause`.
  *
@@ -166,7 +179,7 @@ export function toUDPSocketError(operation: UDPOperation, error: unknown): UDPSo
     error !== null && typeof error === 'object' && typeof (error as { code?: unknown }).code === 'string'
       ? ((error as { code: string }).code)
       : 'ERR_SOCKET_UNKNOWN';
-  const message = error instanceof Error ? error.message : String(error);
+  const message = reasonOf(error);
   const known = REASONS[code];
   const reason = known === undefined ? message : `${known} (${message})`;
   return new UDPSocketError(code, operation, reason, { cause: error });

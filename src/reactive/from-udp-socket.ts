@@ -134,10 +134,7 @@ class RxUDPSocketImpl implements RxUDPSocket {
   private readonly states = new Channel<RxUDPSocketState>();
 
   // The per-datagram path: one listener per wrapper, calling each subscriber directly.
-  private readonly onMessage = (result: UDPMessageResult): void => {
-    const subscribers = this.messages.subscribers;
-    for (let i = 0; i < subscribers.length; i++) subscribers[i]!.next(result);
-  };
+  private readonly onMessage = (result: UDPMessageResult): void => this.messages.next(result);
 
   private readonly onListening = (result: UDPListeningResult): void => {
     // Ours: ask (a raw connect binds implicitly and is seen here); WeChat: the event is the news.

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { UDPSocketError, type UDPOperation } from '../errors';
+import { UDPSocketError, reasonOf, type UDPOperation } from '../errors';
 import type { UDPSocketType } from '../driver/udp-driver';
 
 /** A name whose last label is numeric is a mistyped IP address, not a hostname (RFC 3696 §2). */
@@ -25,14 +25,7 @@ export function describe(value: unknown): string {
 
 /** The error for an option object whose fields cannot be read (a getter threw, a revoked Proxy). */
 export function unreadableOption(operation: UDPOperation, thrown: unknown): UDPSocketError {
-  let reason: string;
-  try {
-    const message: unknown = thrown instanceof Error ? thrown.message : thrown;
-    reason = typeof message === 'string' ? message : String(message);
-  } catch {
-    reason = 'an unprintable value was thrown';
-  }
-  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `option could not be read: ${reason}`, { cause: thrown });
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `option could not be read: ${reasonOf(thrown)}`, { cause: thrown });
 }
 
 /**

@@ -117,7 +117,7 @@ export class RequestRun<T> {
 
   private start(payload: T): void {
     if (this.socketClosed) {
-      this.fail(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'request', `socket closed before ${this.settings.peer} replied`));
+      this.failSocketClosed();
       return;
     }
     const { target, timeout, scheduler } = this.settings;
@@ -224,8 +224,10 @@ export class RequestRun<T> {
 
   private onSocketClosed(): void {
     this.socketClosed = true;
-    if (this.pending.length > 0 || this.waiting.size > 0) {
-      this.fail(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'request', `socket closed before ${this.settings.peer} replied`));
-    }
+    if (this.pending.length > 0 || this.waiting.size > 0) this.failSocketClosed();
+  }
+
+  private failSocketClosed(): void {
+    this.fail(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'request', `socket closed before ${this.settings.peer} replied`));
   }
 }

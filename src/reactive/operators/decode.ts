@@ -1,6 +1,6 @@
 import { Observable, config, type OperatorFunction } from 'rxjs';
 import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
-import { UDPSocketError } from '../../errors';
+import { UDPSocketError, reasonOf } from '../../errors';
 import type { UDPMessageResult } from '../../socket/types';
 import { describe } from '../../socket/validate';
 import { failing } from '../internal/validate';
@@ -81,8 +81,7 @@ export function decode<T>(codec: UDPCodec<T>, onError?: DecodeErrorHandler): Ope
           try {
             value = codec.decode(data);
           } catch (cause) {
-            const reason = cause instanceof Error ? cause.message : String(cause);
-            report(new UDPSocketError('ERR_DATAGRAM_DECODE', 'receive', `cannot decode ${codec.name}: ${reason}`, { cause }), input);
+            report(new UDPSocketError('ERR_DATAGRAM_DECODE', 'receive', `cannot decode ${codec.name}: ${reasonOf(cause)}`, { cause }), input);
             return;
           }
           subscriber.next(value);

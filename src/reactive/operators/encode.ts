@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
-import { UDPSocketError } from '../../errors';
+import { UDPSocketError, reasonOf } from '../../errors';
 import type { UDPMessage } from '../../socket/types';
 import { describe } from '../../socket/validate';
 import { failing, isPayload } from '../internal/validate';
@@ -30,8 +30,7 @@ export function encode<T>(codec: UDPCodec<T>): OperatorFunction<T, UDPMessage> {
           try {
             payload = codec.encode(value);
           } catch (cause) {
-            const reason = cause instanceof Error ? cause.message : String(cause);
-            subscriber.error(new UDPSocketError('ERR_DATAGRAM_ENCODE', 'send', `cannot encode ${codec.name}: ${reason}`, { cause }));
+            subscriber.error(new UDPSocketError('ERR_DATAGRAM_ENCODE', 'send', `cannot encode ${codec.name}: ${reasonOf(cause)}`, { cause }));
             return;
           }
           if (!isPayload(payload)) {
