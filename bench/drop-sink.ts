@@ -6,6 +6,7 @@
  * rate swing by ±30 % from one round to the next against a reading sink.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { trackChild } from './peer-client';
 
 const CHILD = `
 const dgram = require('node:dgram');
@@ -22,13 +23,12 @@ export interface DropSink {
   close(): void;
 }
 
-/** Starts a non-reading sink on 127.0.0.1; `close()` kills it (so does the bench's exit). */
+/** Starts a non-reading sink on 127.0.0.1; `close()` kills it (so does the bench's exit, see trackChild). */
 export function openDropSink(): Promise<DropSink> {
-  const child: ChildProcess = spawn(process.execPath, ['-e', CHILD], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = trackChild(spawn(process.execPath, ['-e', CHILD], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const kill = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
-  process.once('exit', kill);
   return new Promise((resolve, reject) => {
     let out = '';
     child.once('error', reject);
@@ -40,10 +40,7 @@ export function openDropSink(): Promise<DropSink> {
       child.removeAllListeners('exit');
       resolve({
         port: Number(out.slice(0, line)),
-        close: () => {
-          process.off('exit', kill);
-          kill();
-        },
+        close: kill,
       });
     });
   });

@@ -6,6 +6,7 @@
 import type { BenchContext, Figure } from './context';
 import type { MemoryChildReport } from './memory-child';
 import { forkBenchChild } from './peer-client';
+import { fmtMB } from './report';
 import { rotate, summarize } from './stats';
 import { PAYLOAD_SIZE, type ReceiverSubject } from './subjects';
 
@@ -94,7 +95,7 @@ export async function benchMemory(ctx: BenchContext, subjects: ReceiverSubject[]
     for (const subject of rotate(subjects, round)) {
       const report = await flow(ctx, subject, datagrams);
       reports.get(subject.id)!.push(report);
-      ctx.progress.update(`round ${round + 1}/${rounds} ${subject.id}: heap ${mb(report.heapAfter - report.heapBefore)} after ${report.received.toLocaleString('en-US')} datagrams`);
+      ctx.progress.update(`round ${round + 1}/${rounds} ${subject.id}: heap ${fmtMB(report.heapAfter - report.heapBefore)} after ${report.received.toLocaleString('en-US')} datagrams`);
       const cost = await perSocket(subject, sockets);
       costs.get(subject.id)!.push(cost);
       ctx.progress.update(`round ${round + 1}/${rounds} ${subject.id}: ${(cost / 1024).toFixed(1)} KiB per socket`);
@@ -115,4 +116,3 @@ export async function benchMemory(ctx: BenchContext, subjects: ReceiverSubject[]
   return { datagrams, sockets, rounds, subjects: results };
 }
 
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(2)} MB`;

@@ -13,13 +13,8 @@ function killChildren(): void {
   children.clear();
 }
 
-/**
- * Forks a TypeScript script of `bench/` with tsx, tracked so that it is killed on exit.
- * @param script - file name inside `bench/`.
- * @param args - argv of the child.
- * @param nodeFlags - extra node flags (e.g. `--expose-gc`).
- */
-export function forkBenchChild(script: string, args: string[] = [], nodeFlags: string[] = []): ChildProcess {
+/** Tracks a child of the bench so that it is killed when the bench exits, however it exits. */
+export function trackChild(child: ChildProcess): ChildProcess {
   if (!exitHooked) {
     exitHooked = true;
     process.on('exit', killChildren);
@@ -30,14 +25,25 @@ export function forkBenchChild(script: string, args: string[] = [], nodeFlags: s
       });
     }
   }
-  const child = fork(path.join(__dirname, script), args, {
-    cwd: path.join(__dirname, '..'),
-    execArgv: [...nodeFlags, '--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
   children.add(child);
   child.on('exit', () => children.delete(child));
   return child;
+}
+
+/**
+ * Forks a TypeScript script of `bench/` with tsx, tracked so that it is killed on exit.
+ * @param script - file name inside `bench/`.
+ * @param args - argv of the child.
+ * @param nodeFlags - extra node flags (e.g. `--expose-gc`).
+ */
+export function forkBenchChild(script: string, args: string[] = [], nodeFlags: string[] = []): ChildProcess {
+  return trackChild(
+    fork(path.join(__dirname, script), args, {
+      cwd: path.join(__dirname, '..'),
+      execArgv: [...nodeFlags, '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
 }
 
 /** The parent's handle on the peer process: request/response over IPC. */
@@ -87,21 +93,12 @@ export class Peer {
     await this.call({ type: 'stop' });
   }
 
-  async openSink(): Promise<number> {
-    return (await this.call({ type: 'sink-open' })).port!;
-  }
 
-  async readSink(): Promise<number> {
-    return (await this.call({ type: 'sink-read' })).count!;
-  }
 
   async openEcho(): Promise<number> {
     return (await this.call({ type: 'echo-open' })).port!;
   }
 
-  async closeAll(): Promise<void> {
-    await this.call({ type: 'close-all' });
-  }
 
   stop(): void {
     this.child.disconnect();

@@ -1,5 +1,5 @@
 /**
- * The peer process of the bench: a paced sender, a counting sink and an echo server on
+ * The peer process of the bench: a paced sender and an echo server on
  * 127.0.0.1, driven over IPC by the parent (`bench/peer-client.ts`). Plain node:dgram, so the
  * load generator is the same whatever the parent measures.
  *
@@ -19,14 +19,11 @@ const MAX_LIFETIME_MS = 20 * 60_000;
 const syncLookup = (address: string, _family: unknown, callback: (e: Error | null, a: string, f: number) => void): void =>
   callback(null, address, 4);
 
-const sockets = new Set<dgram.Socket>();
 let stopRequested = false;
 
 function open(): dgram.Socket {
   const socket = dgram.createSocket({ type: 'udp4', lookup: syncLookup as never });
   socket.on('error', () => undefined); // ICMP errors of a closed receiver are expected
-  sockets.add(socket);
-  socket.on('close', () => sockets.delete(socket));
   return socket;
 }
 
@@ -65,8 +62,6 @@ async function blast(cmd: BlastCommand): Promise<BlastResult> {
   });
 }
 
-let sink: { socket: dgram.Socket; count: number } | undefined;
-
 async function handle(request: PeerRequest): Promise<Omit<PeerReply, 'id' | 'ok'>> {
   switch (request.type) {
     case 'blast':
@@ -74,28 +69,11 @@ async function handle(request: PeerRequest): Promise<Omit<PeerReply, 'id' | 'ok'
     case 'stop':
       stopRequested = true;
       return {};
-    case 'sink-open': {
-      const socket = open();
-      const state = { socket, count: 0 };
-      socket.on('message', () => {
-        state.count++;
-      });
-      sink = state;
-      return { port: await bound(socket) };
-    }
-    case 'sink-read':
-      return { count: sink?.count ?? 0 };
     case 'echo-open': {
       const socket = open();
       socket.on('message', (message, remote) => socket.send(message, remote.port, remote.address));
       return { port: await bound(socket) };
     }
-    case 'close-all':
-      for (const socket of [...sockets]) socket.close();
-      sink = undefined;
-      return {};
-    case 'ping':
-      return {};
   }
 }
 

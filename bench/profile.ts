@@ -8,7 +8,7 @@
  *
  * `receive <subject> [seconds] [rate]`: the peer sends to a receiver of the subject, unpaced or
  *   paced at `rate` datagrams/s.
- * `send <subject>`: the subject sends in batches to the peer's sink.
+ * `send <subject>`: the subject sends in batches to a sink that never reads (as the bench does).
  * `rtt <subject>`: sequential ping-pongs with the peer's echo server (raw, request, callback).
  * Subjects are the ids of `bench/subjects.ts` (raw, onMessage, message$, send, sendTo, ...).
  * Like the bench it measures the tsc build of `src/`; `--src` profiles `src/` through tsx.
@@ -17,6 +17,7 @@
 import * as fs from 'node:fs';
 import { Session } from 'node:inspector';
 import * as path from 'node:path';
+import { openDropSink } from './drop-sink';
 import { buildLibrary } from './lib';
 import { Peer } from './peer-client';
 import { nowMs } from './stats';
@@ -64,7 +65,9 @@ async function main(): Promise<void> {
     } else if (direction === 'send') {
       const subject = senders().find((s) => s.id === id);
       if (subject === undefined) throw new Error(`unknown sender ${id}`);
-      const sender = await subject.open(await peer.openSink());
+      // The non-reading sink of the bench's send stage: what the bench measures is what is profiled.
+      const sink = await openDropSink();
+      const sender = await subject.open(sink.port);
       for (let i = 0; i < 200; i++) await sender.run(500);
       await startProfiler();
       const t0 = nowMs();
@@ -77,6 +80,7 @@ async function main(): Promise<void> {
       await stopProfiler(file);
       console.log(`${id}: ${rate} datagrams/s, ${sender.errors()} errors`);
       sender.close();
+      sink.close();
     } else if (direction === 'rtt') {
       const subject = pingers().find((s) => s.id === id);
       if (subject === undefined) throw new Error(`unknown pinger ${id}`);

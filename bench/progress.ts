@@ -34,13 +34,6 @@ export class Progress {
     this.render(!this.tty);
   }
 
-  /** Prints a line above the live line. */
-  log(line: string): void {
-    this.clear();
-    process.stderr.write(`${line}\n`);
-    this.render(true);
-  }
-
   done(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;

@@ -27,11 +27,7 @@ export interface BlastResult {
 export type PeerCommand =
   | BlastCommand
   | { type: 'stop' }
-  | { type: 'sink-open' }
-  | { type: 'sink-read' }
-  | { type: 'echo-open' }
-  | { type: 'close-all' }
-  | { type: 'ping' };
+  | { type: 'echo-open' };
 
 export type PeerRequest = PeerCommand & { id: number };
 
@@ -39,8 +35,7 @@ export interface PeerReply {
   id: number;
   ok: boolean;
   error?: string;
-  /** blast: the result; sink-open / echo-open: the bound port; sink-read: datagrams received. */
+  /** blast: the result; echo-open: the bound port. */
   blast?: BlastResult;
   port?: number;
-  count?: number;
 }

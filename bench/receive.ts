@@ -18,7 +18,7 @@
  *    flagged `senderLimited` and the ratio falls back on the CPU cost (`basis: 'cpu'`).
  */
 import type { BenchContext, Figure } from './context';
-import { collectGarbage, nowMs, pairedRatios, percentile, rotate, sleep, summarize, type Summary } from './stats';
+import { collectGarbage, iqr, nowMs, pairedRatios, rotate, sleep, summarize, takeTurns, type Summary } from './stats';
 import { PAYLOAD_SIZE, type Receiver, type ReceiverSubject } from './subjects';
 
 /** A rate counts as lossless at or below this loss. */
@@ -187,28 +187,16 @@ export async function benchReceive(ctx: BenchContext, subjects: ReceiverSubject[
 
   // CPU cost of draining a backlog: receivers stay open, samples take turns.
   ctx.progress.begin(`receive: CPU per datagram draining ${BACKLOG}-datagram backlogs`, subjects.length + Math.ceil(backlogRounds / 20), stageIndex);
-  const common = new Map<string, DrainSample[]>(subjects.map((s) => [s.id, []]));
   const open = new Map<string, Receiver>();
+  let common: Map<string, DrainSample[]>;
   try {
-    for (const subject of subjects) {
-      const receiver = await subject.open();
-      open.set(subject.id, receiver);
-      for (let i = 0; i < 5; i++) await drain(ctx, receiver); // JIT, first reads
-      ctx.progress.update(`warm-up ${subject.id}`);
-    }
-    collectGarbage();
-    for (let round = 0; round < backlogRounds; round++) {
-      for (const subject of rotate(subjects, round)) common.get(subject.id)!.push(await drain(ctx, open.get(subject.id)!));
-      if (round % 20 === 19 || round === backlogRounds - 1) {
-        const last = subjects[1] ?? subjects[0]!;
-        const ratio = pairedRatios(
-          common.get(last.id)!.map((d) => d.cpuUsPerDatagram),
-          common.get(subjects[0]!.id)!.map((d) => d.cpuUsPerDatagram),
-          true,
-        ).median;
-        ctx.progress.update(`round ${round + 1}/${backlogRounds}: ${last.id} ${ratio.toFixed(3)}× raw so far`);
-      }
-    }
+    common = await takeTurns(ctx.progress, subjects, open, (subject) => subject.open(), {
+      rounds: backlogRounds,
+      warmUps: 5, // JIT, first reads
+      sample: (receiver) => drain(ctx, receiver),
+      figure: (d) => d.cpuUsPerDatagram,
+      lowerIsBetter: true,
+    });
   } finally {
     for (const receiver of open.values()) {
       if (receiver.bytes() !== receiver.received() * PAYLOAD_SIZE) throw new Error('wrong byte count');
@@ -291,7 +279,7 @@ export async function benchReceive(ctx: BenchContext, subjects: ReceiverSubject[
       ? pairedRatios(lossless.get(subject.id)!, lossless.get(baseId)!)
       : pairedRatios(common.get(subject.id)!.map((d) => d.cpuUsPerDatagram), common.get(baseId)!.map((d) => d.cpuUsPerDatagram), true);
     result.ratio = result.ratios.median;
-    result.ratioIqr = [percentile(result.ratios.samples, 25), percentile(result.ratios.samples, 75)];
+    result.ratioIqr = iqr(result.ratios);
     result.saturatedCpuRatios = pairedRatios(
       saturation.get(subject.id)!.map((p) => p.cpuUsPerDatagram),
       saturation.get(baseId)!.map((p) => p.cpuUsPerDatagram),

@@ -8,7 +8,6 @@
  * lookup runs ~1.09x raw, in a fresh process ~1.02x. The bench shows both.
  */
 import type { BenchContext } from './context';
-import type { Progress } from './progress';
 import { benchSend, type SendResult } from './send';
 import { senders } from './subjects';
 
@@ -21,12 +20,10 @@ const post = (message: SendChildMessage): void => {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const progress = {
+  const progress: BenchContext['progress'] = {
     begin: () => undefined,
     update: (detail: string) => post({ type: 'progress', detail }),
-    log: () => undefined,
-    done: () => undefined,
-  } as unknown as Progress;
+  };
   const ctx: BenchContext = { peer: undefined as never, progress, quick };
   const result = await benchSend(ctx, senders(), 1);
   post({ type: 'result', result });

@@ -13,7 +13,7 @@ import type { BenchContext, Figure } from './context';
 import { openDropSink } from './drop-sink';
 import { forkBenchChild } from './peer-client';
 import type { SendChildMessage } from './send-child';
-import { collectGarbage, nowMs, pairedRatios, percentile, rotate, summarize, type Summary } from './stats';
+import { iqr, nowMs, pairedRatios, summarize, takeTurns, type Summary } from './stats';
 import type { Sender, SenderSubject } from './subjects';
 
 /** Datagrams per sample. */
@@ -64,23 +64,12 @@ export async function benchSend(ctx: BenchContext, subjects: SenderSubject[], st
   const senders = new Map<string, Sender>();
   try {
     ctx.progress.begin('send', subjects.length + Math.ceil(rounds / 20), stageIndex);
-    for (const subject of subjects) {
-      const sender = await subject.open(sink.port);
-      senders.set(subject.id, sender);
-      for (let i = 0; i < 20; i++) await sender.run(BATCH); // first sends: implicit paths, JIT
-      ctx.progress.update(`warm-up ${subject.id}`);
-    }
-    collectGarbage();
-    const samples = new Map<string, Sample[]>(subjects.map((s) => [s.id, []]));
-    for (let round = 0; round < rounds; round++) {
-      for (const subject of rotate(subjects, round)) samples.get(subject.id)!.push(await sample(senders.get(subject.id)!));
-      if (round % 20 === 19 || round === rounds - 1) {
-        const base = samples.get(subjects[0]!.id)!;
-        const last = samples.get(subjects[1]?.id ?? subjects[0]!.id)!;
-        const ratio = pairedRatios(last.map((s) => s.rate), base.map((s) => s.rate)).median;
-        ctx.progress.update(`round ${round + 1}/${rounds}: ${subjects[1]?.id ?? ''} ${ratio.toFixed(3)}× raw so far`);
-      }
-    }
+    const samples = await takeTurns(ctx.progress, subjects, senders, (subject) => subject.open(sink.port), {
+      rounds,
+      warmUps: 20, // first sends: implicit paths, JIT
+      sample,
+      figure: (s) => s.rate,
+    });
     const base = samples.get(subjects[0]!.id)!;
     const results: Record<string, SendSubjectResult> = {};
     for (const subject of subjects) {
@@ -94,7 +83,7 @@ export async function benchSend(ctx: BenchContext, subjects: SenderSubject[], st
         errors: senders.get(subject.id)!.errors(),
         ratio: ratios.median,
         ratios,
-        ratioIqr: [percentile(ratios.samples, 25), percentile(ratios.samples, 75)],
+        ratioIqr: iqr(ratios),
         cpuRatios: pairedRatios(runs.map((s) => s.cpuUs), base.map((s) => s.cpuUs), true),
       };
     }

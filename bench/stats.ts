@@ -67,3 +67,51 @@ export function pairedRatios(subject: readonly number[], baseline: readonly numb
   }
   return summarize(ratios);
 }
+
+/** The interquartile range of a summary's samples. */
+export const iqr = (summary: Summary): [number, number] => [percentile(summary.samples, 25), percentile(summary.samples, 75)];
+
+/** How {@link takeTurns} samples the subjects. */
+export interface Turns<O, S> {
+  rounds: number;
+  /** Samples per subject before the rounds, not recorded (JIT, first use). */
+  warmUps: number;
+  sample: (opened: O) => Promise<S>;
+  /** The figure the progress line compares with the baseline, and whether lower is better. */
+  figure: (sample: S) => number;
+  lowerIsBetter?: boolean;
+}
+
+/**
+ * Opens every subject into `opened` (the caller closes them) and warms it up, then samples them
+ * in turns, rotated every round (A B C, B C A, ...), so each ratio compares samples taken next
+ * to each other in time. The progress line advances per warm-up and every 20 rounds, with the
+ * second subject's ratio to the first (the baseline) so far.
+ * @returns the samples of each subject, by id, in round order.
+ */
+export async function takeTurns<J extends { id: string }, O, S>(
+  progress: { update(detail: string): void },
+  subjects: readonly J[],
+  opened: Map<string, O>,
+  open: (subject: J) => Promise<O>,
+  turns: Turns<O, S>,
+): Promise<Map<string, S[]>> {
+  for (const subject of subjects) {
+    const one = await open(subject);
+    opened.set(subject.id, one);
+    for (let i = 0; i < turns.warmUps; i++) await turns.sample(one);
+    progress.update(`warm-up ${subject.id}`);
+  }
+  collectGarbage();
+  const samples = new Map<string, S[]>(subjects.map((s) => [s.id, []]));
+  const base = samples.get(subjects[0]!.id)!;
+  const other = subjects[1] ?? subjects[0]!;
+  for (let round = 0; round < turns.rounds; round++) {
+    for (const subject of rotate(subjects, round)) samples.get(subject.id)!.push(await turns.sample(opened.get(subject.id)!));
+    if (round % 20 === 19 || round === turns.rounds - 1) {
+      const ratio = pairedRatios(samples.get(other.id)!.map(turns.figure), base.map(turns.figure), turns.lowerIsBetter).median;
+      progress.update(`round ${round + 1}/${turns.rounds}: ${other.id} ${ratio.toFixed(3)}× raw so far`);
+    }
+  }
+  return samples;
+}
