@@ -1,11 +1,11 @@
 import { fromUDPSocket } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
-import { TestScheduler } from 'rxjs/testing';
 import { main, sensorAlerts, type Reading } from '../../examples/sensor-alerts';
+import { createTestScheduler } from '../helpers/marbles';
 
 describe('examples/sensor-alerts', () => {
   it('raises hot readings and silent sensors at their exact frames on the virtual network (latency 1, idle 15)', () => {
-    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const scheduler = createTestScheduler();
     const bad: string[] = [];
     scheduler.run(({ cold, expectObservable }) => {
       const net = createVirtualNetwork({ scheduler, latency: 1 });

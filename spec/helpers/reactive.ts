@@ -1,8 +1,20 @@
-import { TestScheduler } from 'rxjs/testing';
-import { createUDPSocket, type UDPSocket, type UDPSocketType } from 'rxjs-udp';
+import type { Observable } from 'rxjs';
+import { UDPSocketError, createUDPSocket, type UDPSocket, type UDPSocketType } from 'rxjs-udp';
+import { text } from './bytes';
+import { LOOPBACK } from './node';
+
+/** A TestScheduler asserting with jest's `toEqual` (the one of ./marbles). */
+export { createTestScheduler as marbles } from './marbles';
 
 /** The loopback address of a socket type. */
-export const loopbackOf = (type: UDPSocketType): string => (type === 'udp6' ? '::1' : '127.0.0.1');
+export const loopbackOf = (type: UDPSocketType): string => LOOPBACK[type];
+
+/** Real sockets for the tests of the calling `describe` (or file), all closed after each test. */
+export function useLoopbackSockets(): LoopbackSockets {
+  const sockets = new LoopbackSockets();
+  afterEach(() => sockets.closeAll());
+  return sockets;
+}
 
 /** Creates real sockets and closes all of them after each test. */
 export class LoopbackSockets {
@@ -56,13 +68,29 @@ export class LoopbackSockets {
   }
 }
 
-/** A TestScheduler asserting with jest's `toEqual`. */
-export function marbles(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+/**
+ * Builds and subscribes an operator's Observable (then unsubscribes); returns its error as
+ * `format` writes it (default: the code), else what happened instead: `next`, `, complete`,
+ * `raw <error>` for an error that is no UDPSocketError, `threw <error>` for a synchronous throw.
+ */
+export function outcomeOf(build: () => Observable<unknown>, format: (error: UDPSocketError) => string = (e) => e.code): string {
+  let result = 'nothing';
+  try {
+    build()
+      .subscribe({
+        next: () => (result = 'next'),
+        error: (e: unknown) => (result = e instanceof UDPSocketError ? format(e) : `raw ${String(e)}`),
+        complete: () => (result = `${result}, complete`),
+      })
+      .unsubscribe();
+  } catch (thrown) {
+    result = `threw ${String(thrown)}`;
+  }
+  return result;
 }
 
 /** The UTF-8 text of a received datagram. */
-export const textOf = ({ message }: { message: ArrayBuffer }): string => Buffer.from(message).toString();
+export const textOf = ({ message }: { message: ArrayBuffer }): string => text(message);
 
 /**
  * A socket that records sends and confirms them only when told to: shows backpressure without

@@ -10,29 +10,16 @@ import {
   type UDPSocketType,
 } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
-import { LoopbackSockets, loopbackOf, marbles, textOf } from '../helpers/reactive';
+import { useLoopbackSockets, loopbackOf, marbles, textOf } from '../helpers/reactive';
+import { delay, nextEvent } from '../helpers/events';
 import { WeChatStandIn } from '../helpers/wechat-stand-in';
 
-const sockets = new LoopbackSockets();
-afterEach(() => sockets.closeAll());
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sockets = useLoopbackSockets();
 
 /** The listeners on a socket of createUDPSocket, per event (close/error/listening/message). */
 function listenersOf(socket: UDPSocket): string {
   const lists = socket as unknown as Record<string, { listeners: unknown[] }>;
   return ['close', 'error', 'listening', 'message'].map((e) => `${e} ${lists[`${e}Listeners`]!.listeners.length}`).join(', ');
-}
-
-/** Resolves at the close event of a socket, leaving no listener behind. */
-function closeEventOf(socket: UDPSocket): Promise<void> {
-  return new Promise((resolve) => {
-    const listener = (): void => {
-      socket.offClose(listener);
-      resolve();
-    };
-    socket.onClose(listener);
-  });
 }
 
 describe.each<UDPSocketType>(['udp4', 'udp6'])('fromUDPSocket over real %s loopback', (type) => {
@@ -289,7 +276,7 @@ describe('fromUDPSocket: a close the wrapper did not see, connect, a second clos
   it('sees a close that happened while it held no close listener: streams end at once, state closed, no listener left', async () => {
     const { socket } = sockets.bound();
     const rx = fromUDPSocket(socket);
-    const closed = closeEventOf(socket);
+    const closed = nextEvent(socket, 'close');
     socket.close();
     await closed;
     await expect(lastValueFrom(rx.message$.pipe(toArray()))).resolves.toEqual([]);
@@ -300,7 +287,7 @@ describe('fromUDPSocket: a close the wrapper did not see, connect, a second clos
     rx.error$.subscribe((e) => errors.push(e.code));
     const close = jest.spyOn(socket, 'close');
     rx.close();
-    await sleep(10);
+    await delay(10);
     expect(close).not.toHaveBeenCalled();
     expect(errors).toEqual([]);
     expect(listenersOf(socket)).toBe('close 0, error 1, listening 0, message 0'); // error$ above
@@ -310,7 +297,7 @@ describe('fromUDPSocket: a close the wrapper did not see, connect, a second clos
     const socket = sockets.track(createUDPSocket('udp4'));
     const rx = fromUDPSocket(socket);
     expect(rx.state).toBe('unbound');
-    const closed = closeEventOf(socket);
+    const closed = nextEvent(socket, 'close');
     socket.close();
     await closed;
     expect(rx.state).toBe('closed');
@@ -331,7 +318,7 @@ describe('fromUDPSocket: a close the wrapper did not see, connect, a second clos
     await expect(lastValueFrom(rx.state$.pipe(toArray()))).resolves.toEqual(['closed']);
     await expect(lastValueFrom(rx.close$.pipe(toArray()))).resolves.toEqual([{ errMsg: 'close:ok' }]);
     rx.close();
-    await sleep(10);
+    await delay(10);
     expect(close).not.toHaveBeenCalled();
     expect(errors).toEqual(['ERR_INVALID_ARG_TYPE']); // the socket's own report of `driver: null`; no NOT_RUNNING
     expect(listenersOf(socket)).toBe('close 0, error 1, listening 0, message 0'); // error$ above
@@ -341,7 +328,7 @@ describe('fromUDPSocket: a close the wrapper did not see, connect, a second clos
     const wx = sockets.track(new WeChatStandIn());
     wx.bind();
     wx.close();
-    await sleep(10); // past the close event
+    await delay(10); // past the close event
     const rx = fromUDPSocket(wx);
     const messages = lastValueFrom(rx.message$.pipe(toArray()));
     rx.close();
@@ -361,7 +348,7 @@ describe('fromUDPSocket: a close the wrapper did not see, connect, a second clos
     rx.close();
     await closed;
     rx.close();
-    await sleep(10);
+    await delay(10);
     expect(close).toHaveBeenCalledTimes(1);
     expect(errors).toEqual([]);
   });

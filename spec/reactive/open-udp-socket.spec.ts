@@ -1,7 +1,7 @@
 import { Observable, asapScheduler, firstValueFrom, map, mergeMap, retry, switchMap } from 'rxjs';
 import { createUDPSocket, fromUDPSocket, openUDPSocket, reply, type RxUDPSocket, type UDPSocketError, type UDPSocketLike } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
-import { LoopbackSockets, marbles, textOf } from '../helpers/reactive';
+import { useLoopbackSockets, marbles, textOf } from '../helpers/reactive';
 import { WeChatStandIn } from '../helpers/wechat-stand-in';
 
 describe('openUDPSocket (marbles over the virtual network)', () => {
@@ -76,8 +76,7 @@ describe('openUDPSocket (marbles over the virtual network)', () => {
 });
 
 describe('openUDPSocket (real sockets)', () => {
-  const sockets = new LoopbackSockets();
-  afterEach(() => sockets.closeAll());
+  const sockets = useLoopbackSockets();
 
   it.each([
     ['udp4', '127.0.0.1'],

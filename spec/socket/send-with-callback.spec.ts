@@ -1,5 +1,5 @@
 import { asapScheduler } from 'rxjs';
-import type { UDPSendCallback, UDPSocketError, UdpHandle } from 'rxjs-udp';
+import type { UDPSendCallback, UDPSocketError, UdpDriver, UdpHandle } from 'rxjs-udp';
 import { text } from '../helpers/bytes';
 import { delay, nextEvent, record } from '../helpers/events';
 import { LOOPBACK, useNodeSockets } from '../helpers/node';
@@ -21,6 +21,17 @@ function outcome(): { callback: UDPSendCallback; calls: Array<UDPSocketError | n
   };
 }
 
+
+/** A driver whose handles cannot bind: the implicit bind of a send fails with EACCES. */
+function unbindableDriver(): UdpDriver {
+  const handle = {
+    bind: (): void => {
+      throw Object.assign(new Error('bind EACCES'), { code: 'EACCES' });
+    },
+    close: (): void => undefined,
+  };
+  return { scheduler: asapScheduler, open: () => handle as unknown as UdpHandle };
+}
 describe('sendWithCallback', () => {
   it('calls back once with null after the datagram was handed over, and the peer receives it', async () => {
     const receiver = await bound();
@@ -69,14 +80,7 @@ describe('sendWithCallback', () => {
   });
 
   it('a failed implicit bind goes to the callback (with its own code), not to onError', async () => {
-    // A driver whose handles cannot bind: the implicit bind of the send fails with EACCES.
-    const handle = {
-      bind: (): void => {
-        throw Object.assign(new Error('bind EACCES'), { code: 'EACCES' });
-      },
-      close: (): void => undefined,
-    };
-    const socket = open('udp4', { driver: { scheduler: asapScheduler, open: () => handle as unknown as UdpHandle } });
+    const socket = open('udp4', { driver: unbindableDriver() });
     const errors = record(socket, 'error');
     const { callback, calls, first } = outcome();
     socket.sendWithCallback({ address: LOOPBACK.udp4, port: 9, message: 'x' }, callback);
@@ -88,13 +92,7 @@ describe('sendWithCallback', () => {
   });
 
   it('a failed implicit bind of a plain send is reported once on onError', async () => {
-    const handle = {
-      bind: (): void => {
-        throw Object.assign(new Error('bind EACCES'), { code: 'EACCES' });
-      },
-      close: (): void => undefined,
-    };
-    const socket = open('udp4', { driver: { scheduler: asapScheduler, open: () => handle as unknown as UdpHandle } });
+    const socket = open('udp4', { driver: unbindableDriver() });
     const errors = record(socket, 'error');
     socket.send({ address: LOOPBACK.udp4, port: 9, message: 'x' });
     await errors.waitFor(1);

@@ -1,7 +1,7 @@
 import { EMPTY, Observable, firstValueFrom, map, of, take, toArray, lastValueFrom } from 'rxjs';
-import { UDPSocketError, fromUDPSocket, reply, request, type UDPMessageResult } from 'rxjs-udp';
+import { fromUDPSocket, reply, request, type UDPMessageResult } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
-import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
+import { useLoopbackSockets, marbles, textOf, outcomeOf } from '../../helpers/reactive';
 import { WeChatStandIn } from '../../helpers/wechat-stand-in';
 
 describe('reply (marbles over the virtual network)', () => {
@@ -72,8 +72,7 @@ describe('reply (marbles over the virtual network)', () => {
 });
 
 describe('reply (real loopback)', () => {
-  const sockets = new LoopbackSockets();
-  afterEach(() => sockets.closeAll());
+  const sockets = useLoopbackSockets();
 
   it.each(['udp4', 'udp6'] as const)('echoes datagrams back to their %s senders', async (type) => {
     const server = sockets.bound(type);
@@ -104,8 +103,7 @@ describe('reply (real loopback)', () => {
 });
 
 describe('reply (bad arguments: the operator errors when subscribed, never throws)', () => {
-  const sockets = new LoopbackSockets();
-  afterEach(() => sockets.closeAll());
+  const sockets = useLoopbackSockets();
 
   const message = (port: number): UDPMessageResult => ({
     message: new TextEncoder().encode('hi').buffer as ArrayBuffer,
@@ -114,19 +112,7 @@ describe('reply (bad arguments: the operator errors when subscribed, never throw
   });
 
   /** Subscribes; returns the error code, or what happened instead. */
-  function outcome(build: () => Observable<unknown>): string {
-    let result = 'nothing';
-    try {
-      build().subscribe({
-        next: () => (result = 'next'),
-        error: (e: unknown) => (result = e instanceof UDPSocketError ? e.code : `raw ${String(e)}`),
-        complete: () => (result = `${result}, complete`),
-      });
-    } catch (thrown) {
-      result = `threw ${String(thrown)}`;
-    }
-    return result;
-  }
+  const outcome = (build: () => Observable<unknown>): string => outcomeOf(build);
 
   it('reply with socket null errors with ERR_INVALID_ARG_TYPE instead of a raw TypeError', () => {
     const { port } = sockets.bound();
@@ -150,8 +136,7 @@ describe('reply (bad arguments: the operator errors when subscribed, never throw
 });
 
 describe('reply (values that are not messages)', () => {
-  const sockets = new LoopbackSockets();
-  afterEach(() => sockets.closeAll());
+  const sockets = useLoopbackSockets();
 
   it('reply given a value without remoteInfo errors with ERR_INVALID_ARG_TYPE before calling project, instead of a raw TypeError', async () => {
     const { socket } = sockets.bound();

@@ -1,7 +1,7 @@
 import { Observable, Subject, catchError, firstValueFrom, lastValueFrom, map, mergeMap, of, range, share, toArray } from 'rxjs';
 import { TimeoutError, UDPSocketError, decode, fromUDPSocket, reply, request, text, type UDPMessageResult } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
-import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
+import { useLoopbackSockets, marbles, textOf, outcomeOf } from '../../helpers/reactive';
 import { WeChatStandIn } from '../../helpers/wechat-stand-in';
 
 describe('request (marbles over the virtual network)', () => {
@@ -226,8 +226,7 @@ describe('request (marbles over the virtual network)', () => {
 });
 
 describe('request (real loopback)', () => {
-  const sockets = new LoopbackSockets();
-  afterEach(() => sockets.closeAll());
+  const sockets = useLoopbackSockets();
 
   it('gets the reply of an echo server on 127.0.0.1', async () => {
     const { socket, port } = sockets.bound();
@@ -353,19 +352,10 @@ describe('request (argument checks: the operator errors when subscribed, never h
 });
 
 describe('request (argument checks on a real loopback socket: no synchronous throw)', () => {
-  const sockets = new LoopbackSockets();
-  afterEach(() => sockets.closeAll());
+  const sockets = useLoopbackSockets();
 
   /** Builds and subscribes the operator; returns the error code, or what happened instead. */
-  function outcome(build: () => Observable<unknown>): string {
-    let result = 'nothing';
-    try {
-      build().subscribe({ next: () => (result = 'next'), error: (e: unknown) => (result = e instanceof UDPSocketError ? e.code : `raw ${String(e)}`) }).unsubscribe();
-    } catch (thrown) {
-      result = `threw ${String(thrown)}`;
-    }
-    return result;
-  }
+  const outcome = (build: () => Observable<unknown>): string => outcomeOf(build);
 
   it('request with options undefined errors with ERR_INVALID_ARG_TYPE (timeout is required) instead of throwing', () => {
     const { socket, port } = sockets.bound();

@@ -1,7 +1,7 @@
 import { Observable, Subject, catchError, firstValueFrom, from, lastValueFrom, map, of, take, toArray } from 'rxjs';
 import { UDPSocketError, fromUDPSocket, sendTo, type SendReceipt, type UDPSocketError as ErrorType } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
-import { LoopbackSockets, ManualConfirmSocket, marbles, textOf } from '../../helpers/reactive';
+import { useLoopbackSockets, ManualConfirmSocket, marbles, textOf, outcomeOf } from '../../helpers/reactive';
 import { WeChatStandIn } from '../../helpers/wechat-stand-in';
 
 describe('sendTo (marbles over the virtual network)', () => {
@@ -115,8 +115,7 @@ describe('sendTo backpressure', () => {
 });
 
 describe('sendTo (real sockets)', () => {
-  const sockets = new LoopbackSockets();
-  afterEach(() => sockets.closeAll());
+  const sockets = useLoopbackSockets();
 
   it.each(['udp4', 'udp6'] as const)('delivers 100 datagrams over %s loopback with a confirmed receipt each', async (type) => {
     const server = sockets.bound(type);
@@ -203,23 +202,10 @@ describe('sendTo (real sockets)', () => {
 });
 
 describe('sendTo (bad arguments: the operator errors when subscribed, never throws or falls back)', () => {
-  const sockets = new LoopbackSockets();
-  afterEach(() => sockets.closeAll());
+  const sockets = useLoopbackSockets();
 
   /** Builds and subscribes the operator; returns the error (code and errCode), or what happened instead. */
-  function outcome(build: () => Observable<unknown>): string {
-    let result = 'nothing';
-    try {
-      build().subscribe({
-        next: () => (result = 'next'),
-        error: (e: unknown) => (result = e instanceof UDPSocketError ? `${e.code} ${e.errCode}` : `raw ${String(e)}`),
-        complete: () => (result = `${result}, complete`),
-      });
-    } catch (thrown) {
-      result = `threw ${String(thrown)}`;
-    }
-    return result;
-  }
+  const outcome = (build: () => Observable<unknown>): string => outcomeOf(build, (e) => `${e.code} ${e.errCode}`);
 
   it('sendTo with a target whose address is 5 errors with ERR_INVALID_ADDRESS (errCode 1), not as if it were options', () => {
     const { socket, port } = sockets.bound();
