@@ -2,11 +2,12 @@
  * The reactive face of `npm start`: an echo exchange over loopback with the RxJS layer.
  * `examples/demo.ts` calls {@link reactiveDemo}.
  */
-import { concatMap, from, lastValueFrom, of, switchMap, tap } from 'rxjs';
-import { createUDPSocket, decode, fromUDPSocket, openUDPSocket, reply, request, text } from '../src';
+import { concatMap, from, lastValueFrom, of, tap } from 'rxjs';
+import { createUDPSocket, decode, fromUDPSocket, request, text } from '../src';
+import { echoServer } from './reactive-echo-server';
 
 /**
- * Opens an echo server with `openUDPSocket` + `reply`, sends three lines from a client with
+ * Opens the echo server of `reactive-echo-server.ts` (`openUDPSocket` + `reply`), sends three lines from a client with
  * `request` (timeout 500 ms, 2 retries), prints what was sent and received, and closes both.
  *
  * @param log - where to print.
@@ -17,21 +18,14 @@ export async function reactiveDemo(log: (line: string) => void = console.log): P
   let port = 0;
   let ready!: () => void;
   const listening = new Promise<void>((resolve) => (ready = resolve));
-  const server = openUDPSocket({ address: '127.0.0.1' })
-    .pipe(
-      tap((rx) => {
-        port = rx.address()!.port;
-        log(`  server listening on 127.0.0.1:${port} (openUDPSocket)`);
-        ready();
-      }),
-      switchMap((rx) =>
-        rx.message$.pipe(
-          tap(({ message, remoteInfo }) => log(`  server <- ${remoteInfo.address}:${remoteInfo.port} "${Buffer.from(message).toString()}"`)),
-          reply(rx, ({ message }) => message),
-        ),
-      ),
-    )
-    .subscribe();
+  const server = echoServer(
+    (bound) => {
+      port = bound;
+      log(`  server listening on 127.0.0.1:${port} (openUDPSocket)`);
+      ready();
+    },
+    ({ message, remoteInfo }) => log(`  server <- ${remoteInfo.address}:${remoteInfo.port} "${Buffer.from(message).toString()}"`),
+  ).subscribe();
   try {
     await listening;
     await lastValueFrom(

@@ -7,19 +7,20 @@
  * Run it: `npx tsx examples/reactive-echo-server.ts` (spec/examples/reactive-echo-server.spec.ts runs it too).
  */
 import { Observable, Subject, concatMap, from, lastValueFrom, of, switchMap, take, tap, toArray } from 'rxjs';
-import { createUDPSocket, decode, fromUDPSocket, openUDPSocket, reply, request, text, type RxUDPSocket, type SendReceipt } from '../src';
+import { createUDPSocket, decode, fromUDPSocket, openUDPSocket, reply, request, text, type RxUDPSocket, type SendReceipt, type UDPMessageResult } from '../src';
 
 /**
  * An echo server on 127.0.0.1, running while subscribed.
  *
  * @param ready - called with the bound port once the server listens.
+ * @param seen - called with each datagram before it is echoed (e.g. to log it).
  * @returns an Observable of the receipts of the replies; subscribe to run the server, unsubscribe to close it.
  */
-export function echoServer(ready: (port: number) => void): Observable<SendReceipt> {
+export function echoServer(ready: (port: number) => void, seen: (message: UDPMessageResult) => void = () => undefined): Observable<SendReceipt> {
   return openUDPSocket({ address: '127.0.0.1' }).pipe(
     tap((rx: RxUDPSocket) => ready(rx.address()!.port)),
     // every datagram goes back to its sender, unchanged
-    switchMap((rx) => rx.message$.pipe(reply(rx, ({ message }) => message))),
+    switchMap((rx) => rx.message$.pipe(tap(seen), reply(rx, ({ message }) => message))),
   );
 }
 
