@@ -1,10 +1,10 @@
 import { Observable, config, type OperatorFunction } from 'rxjs';
-import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import { UDPSocketError, reasonOf } from '../../errors';
 import type { UDPMessageResult } from '../../socket/types';
 import { describe } from '../../socket/validate';
 import { failing } from '../internal/validate';
 import type { UDPBytes, UDPCodec } from './codec';
+import { operate } from '../internal/operate';
 
 /** What {@link decode} reads: a received message (its `message` is decoded) or bare bytes. */
 export type DecodeInput = UDPMessageResult | UDPBytes;
@@ -71,20 +71,23 @@ export function decode<T>(codec: UDPCodec<T>, onError?: DecodeErrorHandler): Ope
   return (source) =>
     new Observable<T>((subscriber) =>
       source.subscribe(
-        createOperatorSubscriber(subscriber, (input: DecodeInput) => {
-          const data = bytesOf(input);
-          if (data === undefined) {
-            report(new UDPSocketError('ERR_INVALID_ARG_TYPE', 'receive', `cannot decode ${codec.name}: expected a message or bytes, got ${describe(input)}`), input);
-            return;
-          }
-          let value: T;
-          try {
-            value = codec.decode(data);
-          } catch (cause) {
-            report(new UDPSocketError('ERR_DATAGRAM_DECODE', 'receive', `cannot decode ${codec.name}: ${reasonOf(cause)}`, { cause }), input);
-            return;
-          }
-          subscriber.next(value);
+        operate({
+          destination: subscriber,
+          next: (input: DecodeInput) => {
+            const data = bytesOf(input);
+            if (data === undefined) {
+              report(new UDPSocketError('ERR_INVALID_ARG_TYPE', 'receive', `cannot decode ${codec.name}: expected a message or bytes, got ${describe(input)}`), input);
+              return;
+            }
+            let value: T;
+            try {
+              value = codec.decode(data);
+            } catch (cause) {
+              report(new UDPSocketError('ERR_DATAGRAM_DECODE', 'receive', `cannot decode ${codec.name}: ${reasonOf(cause)}`, { cause }), input);
+              return;
+            }
+            subscriber.next(value);
+          },
         }),
       ),
     );

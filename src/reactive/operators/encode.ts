@@ -1,10 +1,10 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import { UDPSocketError, reasonOf } from '../../errors';
 import type { UDPMessage } from '../../socket/types';
 import { describe } from '../../socket/validate';
 import { failing, isPayload } from '../internal/validate';
 import type { UDPCodec } from './codec';
+import { operate } from '../internal/operate';
 
 /**
  * Encodes each value with `codec` into a datagram payload, ready for {@link sendTo} or
@@ -25,21 +25,24 @@ export function encode<T>(codec: UDPCodec<T>): OperatorFunction<T, UDPMessage> {
   return (source) =>
     new Observable<UDPMessage>((subscriber) =>
       source.subscribe(
-        createOperatorSubscriber(subscriber, (value: T) => {
-          let payload: UDPMessage;
-          try {
-            payload = codec.encode(value);
-          } catch (cause) {
-            subscriber.error(new UDPSocketError('ERR_DATAGRAM_ENCODE', 'send', `cannot encode ${codec.name}: ${reasonOf(cause)}`, { cause }));
-            return;
-          }
-          if (!isPayload(payload)) {
-            subscriber.error(
-              new UDPSocketError('ERR_DATAGRAM_ENCODE', 'send', `cannot encode ${codec.name}: the codec returned ${describe(payload)}, not a string or bytes`),
-            );
-            return;
-          }
-          subscriber.next(payload);
+        operate({
+          destination: subscriber,
+          next: (value: T) => {
+            let payload: UDPMessage;
+            try {
+              payload = codec.encode(value);
+            } catch (cause) {
+              subscriber.error(new UDPSocketError('ERR_DATAGRAM_ENCODE', 'send', `cannot encode ${codec.name}: ${reasonOf(cause)}`, { cause }));
+              return;
+            }
+            if (!isPayload(payload)) {
+              subscriber.error(
+                new UDPSocketError('ERR_DATAGRAM_ENCODE', 'send', `cannot encode ${codec.name}: the codec returned ${describe(payload)}, not a string or bytes`),
+              );
+              return;
+            }
+            subscriber.next(payload);
+          },
         }),
       ),
     );

@@ -1,5 +1,4 @@
 import { Observable, Subscription, isObservable, type OperatorFunction } from 'rxjs';
-import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import type { UDPMessage, UDPMessageResult } from '../../socket/types';
 import { rawOf, type SocketInput } from '../internal/rx-of';
 import { UDPSocketError } from '../../errors';
@@ -8,6 +7,7 @@ import { checkFunction, checkSocket, failing } from '../internal/validate';
 import type { SendReceipt } from '../types';
 import { infoOf } from './from-peer';
 import type { SendToOptions } from './send-to';
+import { operate } from '../internal/operate';
 
 /** What the project function of {@link reply} returns: a payload, an Observable of payloads, or nothing. */
 export type ReplyResult = UDPMessage | Observable<UDPMessage> | null | undefined | void;
@@ -56,9 +56,9 @@ export function reply(
         if (--active === 0) run.end();
       };
       source.subscribe(
-        createOperatorSubscriber(
-          subscriber,
-          (message: UDPMessageResult) => {
+        operate({
+          destination: subscriber,
+          next: (message: UDPMessageResult) => {
             let result: ReplyResult;
             let info: UDPMessageResult['remoteInfo'];
             try {
@@ -89,9 +89,9 @@ export function reply(
             });
             if (!finished) inners.add(inner);
           },
-          done,
-          (error: unknown) => run.fail(error),
-        ),
+          error: (error: unknown) => run.fail(error),
+          complete: done,
+        }),
       );
       return () => {
         run.close();

@@ -1,10 +1,10 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { createOperatorSubscriber } from 'rxjs/internal/operators/OperatorSubscriber';
 import type { UDPMessage, UDPSendOption } from '../../socket/types';
 import { rawOf, type SocketInput } from '../internal/rx-of';
 import { UDPSocketError } from '../../errors';
 import { SendRun, sendLimitsOf } from '../internal/send-run';
 import { checkSocket, readTarget, failing } from '../internal/validate';
+import { operate } from '../internal/operate';
 import type { SendReceipt, UDPTarget } from '../types';
 
 /** Options of {@link sendTo} (and {@link reply}). */
@@ -86,15 +86,10 @@ export function sendTo(
   return (source) =>
     new Observable<SendReceipt>((subscriber) => {
       const run = new SendRun(raw, target, concurrency, bufferSize, subscriber);
-      // An operator subscriber (as RxJS's own operators use) forwards each value without the
+      // An operator subscriber (as RxJS's own operators use, see operate) forwards each value without the
       // extra safe-subscriber hop of subscribe({ next }), and unsubscribes with `subscriber`.
       source.subscribe(
-        createOperatorSubscriber(
-          subscriber,
-          run.push,
-          () => run.end(),
-          (error) => run.fail(error),
-        ),
+        operate({ destination: subscriber, next: run.push, error: (error) => run.fail(error), complete: () => run.end() }),
       );
       return () => run.close();
     });

@@ -1,0 +1,83 @@
+import { Subscriber } from 'rxjs';
+
+/**
+ * What an operator does with each notification of its source. Named callbacks: a swapped
+ * `error` / `complete` cannot hide behind positional arguments.
+ */
+export interface OperateConfig<In, Out> {
+  /** The subscriber of the operator's own Observable: what its callbacks emit to. */
+  readonly destination: Subscriber<Out>;
+  /** Each value of the source. A throw errors `destination`. */
+  readonly next: (value: In) => void;
+  /** The source errored. @default forward the error to `destination` */
+  readonly error?: (error: unknown) => void;
+  /** The source completed. @default complete `destination` */
+  readonly complete?: () => void;
+}
+
+/**
+ * The one seam between this package and RxJS's operator machinery, shaped like RxJS 8's
+ * `operate({ destination, next, error, complete })` and built on the public `Subscriber` class
+ * only (RxJS 7's `createOperatorSubscriber` is internal and its argument order has changed
+ * between versions).
+ *
+ * The subscriber it returns is chained to `destination`: unsubscribing `destination` unsubscribes
+ * it (and so the source), and a value reaches `next` without the extra safe-subscriber hop of
+ * `subscribe({ next })` — the per-datagram path of `sendTo` and `reply` runs through here.
+ *
+ * @returns the subscriber to hand to `source.subscribe`.
+ */
+export function operate<In, Out>(config: OperateConfig<In, Out>): Subscriber<In> {
+  return new OperateSubscriber(config);
+}
+
+class OperateSubscriber<In, Out> extends Subscriber<In> {
+  private readonly onNext: (value: In) => void;
+  private readonly onError: ((error: unknown) => void) | undefined;
+  private readonly onComplete: (() => void) | undefined;
+  private readonly target: Subscriber<Out>;
+
+  constructor({ destination, next, error, complete }: OperateConfig<In, Out>) {
+    super(destination);
+    this.target = destination;
+    this.onNext = next;
+    this.onError = error;
+    this.onComplete = complete;
+  }
+
+  protected override _next(value: In): void {
+    try {
+      this.onNext(value);
+    } catch (error) {
+      this.target.error(error);
+    }
+  }
+
+  protected override _error(error: unknown): void {
+    const onError = this.onError;
+    if (onError === undefined) {
+      this.target.error(error);
+    } else {
+      try {
+        onError(error);
+      } catch (thrown) {
+        this.target.error(thrown);
+      }
+    }
+    this.unsubscribe();
+  }
+
+  protected override _complete(): void {
+    const onComplete = this.onComplete;
+    if (onComplete === undefined) {
+      this.target.complete();
+    } else {
+      try {
+        onComplete();
+      } catch (thrown) {
+        this.target.error(thrown);
+      }
+    }
+    this.unsubscribe();
+  }
+}
