@@ -1,5 +1,6 @@
 import { Observable, Subject, config } from 'rxjs';
 import { operate } from '../../../src/reactive/internal/operate';
+import { reportUnhandled } from '../../../src/internal/unhandled';
 
 /** An operator built on operate that doubles numbers, with every callback recorded. */
 function doubling(log: string[]) {
@@ -87,8 +88,7 @@ describe('reportUnhandled', () => {
     config.onUnhandledError = null;
   });
 
-  it('hands the error to config.onUnhandledError when one is set', async () => {
-    const { reportUnhandled } = await import('../../../src/internal/unhandled');
+  it('hands the error to config.onUnhandledError when one is set', () => {
     const seen: unknown[] = [];
     config.onUnhandledError = (e) => seen.push(e);
     reportUnhandled('oops');
