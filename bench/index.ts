@@ -15,7 +15,7 @@
  *   --svg=<file>      chart output (default docs/bench.svg; not written by --quick)
  *
  * Writes the JSON of all figures and the SVG chart, and prints the table of ratios against
- * the targets of DESIGN.md §4. Exits non-zero only when a measurement fails, never on a ratio.
+ * the targets in docs/design.md. Exits non-zero only when a measurement fails, never on a ratio.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -13,7 +13,7 @@
  *    stay open and take turns sample by sample, a few hundred times: the paced probes this
  *    replaced swung by ±30 % per round, and fifteen of them could not resolve a few per cent;
  * 3. lossless — per subject, a bisection on the paced rate for the highest rate received with
- *    loss <= 0.1 % (the figure of DESIGN.md §4). When the bisection reaches what the peer can
+ *    loss <= 0.1 % (the figure of the targets in docs/design.md). When the bisection reaches what the peer can
  *    send (a node sender on a 2-core machine tops out near a node receiver), the subject is
  *    flagged `senderLimited` and the ratio falls back on the CPU cost (`basis: 'cpu'`).
  */

@@ -1,5 +1,5 @@
 /**
- * The end of a run: the table of ratios against the targets of DESIGN.md §4 (stdout), and the
+ * The end of a run: the table of ratios against the targets in docs/design.md (stdout), and the
  * SVG bar chart of the rates (`docs/bench.svg`), hand-written, no dependency.
  */
 import type { LayerResult } from './layer';
@@ -45,7 +45,7 @@ export interface Row {
   pass?: boolean;
 }
 
-/** The targets of DESIGN.md §4. */
+/** The targets in docs/design.md. */
 export const TARGETS = {
   receiveRatio: 0.95,
   sendToRatio: 1.0,

@@ -38,7 +38,7 @@ export interface VirtualBenchResult {
   driver: ThroughputResult;
   /** 10,000 sockets bind, each sends one datagram to the next, all are received. */
   tenThousandSockets: { sockets: number; bindMs: number; exchangeMs: number; totalMs: number; delivered: number };
-  /** The target of DESIGN.md §4. */
+  /** The target in docs/design.md. */
   target: number;
 }
 

@@ -94,7 +94,7 @@ export const textOf = ({ message }: { message: ArrayBuffer }): string => text(me
 
 /**
  * A socket that records sends and confirms them only when told to: shows backpressure without
- * any clock. It has the seed's methods (no-ops) plus `sendWithCallback`.
+ * any clock. It has the WeChat `UDPSocket` methods (no-ops) plus `sendWithCallback`.
  */
 export class ManualConfirmSocket {
   readonly sent: string[] = [];

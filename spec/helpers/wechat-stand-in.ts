@@ -5,7 +5,7 @@ type EventName = 'close' | 'error' | 'listening' | 'message';
 
 /**
  * A stand-in for what `wx.createUDPSocket()` returns in a mini-program: ONLY the methods of the
- * seed page (bind, setTTL, send, connect, write, close, on/off Close/Error/Listening/Message) and
+ * WeChat reference (bind, setTTL, send, connect, write, close, on/off Close/Error/Listening/Message) and
  * WeChat's payloads (`onError` gets `{ errMsg, errCode }`, `onListening` and `onClose` get
  * `{ errMsg }`), no `sendWithCallback`, no `scheduler`, no `address()`. Real traffic on loopback
  * underneath; it counts its listeners so tests can see them go back to zero.

@@ -18,7 +18,7 @@ import type { FromUDPSocketOptions, RxUDPSocket, RxUDPSocketState, SendReceipt }
 
 const NO_SUBSCRIBERS: ReadonlyArray<Subscriber<never>> = [];
 
-/** What the wrapper calls on every socket: the listener methods of the seed, plus `close`. */
+/** What the wrapper calls on every socket: the listener methods of the WeChat / Taro `UDPSocket`, plus `close`. */
 const SOCKET_METHODS = [
   'onMessage',
   'offMessage',

@@ -125,7 +125,7 @@ export interface UDPSocketOptions {
 }
 
 /**
- * The callback API of a WeChat / Taro `UDPSocket`: what the seed page documents and what
+ * The callback API of a WeChat / Taro `UDPSocket`: what the WeChat reference documents and what
  * the reactive layer needs. A real `wx.createUDPSocket()` satisfies it.
  */
 export interface UDPSocketLike {
