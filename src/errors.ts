@@ -42,9 +42,12 @@ export type UDPOperation =
   | 'offMessage'
   | 'receive'
   | 'request'
+  | 'createVirtualNetwork'
+  | 'configure'
   | 'addHost'
   | 'partition'
-  | 'heal';
+  | 'heal'
+  | 'inject';
 
 /** Options of the {@link UDPSocketError} constructor. */
 export interface UDPSocketErrorOptions {
