@@ -7,24 +7,8 @@ import type {
   UdpHandleSink,
 } from '../driver/udp-driver';
 import { ANY4, ANY6, LOOPBACK4, LOOPBACK6, canonicalIp, isLoopback, isMulticast } from './ip';
+import type { BoundSocket, HandleState, HostModel, Membership, NetworkLink, Route } from './model';
 import { osError } from './os-error';
-import type { Host, Network, Route } from './virtual-network';
-
-/** Handle state: opened, not bound yet. */
-export const UNBOUND = 0;
-/** Handle state: bound to a port of its host (registered for delivery). */
-export const BOUND = 1;
-/** Handle state: closed; nothing reaches its sink any more. */
-export const CLOSED = 2;
-
-/** A multicast membership of a handle. */
-export interface Membership {
-  group: string;
-  /** Joined on the loopback interface (else on the host's network interface). */
-  onLoopback: boolean;
-  /** Source-specific membership: only datagrams from this source. */
-  source: string | undefined;
-}
 
 const DEFAULT_BUFFER = 212992;
 const MAX_BUFFER = 2 * 4194304;
@@ -33,8 +17,8 @@ const MAX_BUFFER = 2 * 4194304;
  * One socket of the virtual network: the {@link UdpHandle} the socket layer drives. Its state is
  * read directly by the network on the per-datagram path, hence the public fields.
  */
-export class VirtualHandle implements UdpHandle {
-  state = UNBOUND;
+export class VirtualHandle implements UdpHandle, BoundSocket {
+  state: HandleState = 'unbound';
   readonly v6: boolean;
   readonly family: 'IPv4' | 'IPv6';
   /** Bound local address (canonical); the wildcard when `any`. */
@@ -63,8 +47,8 @@ export class VirtualHandle implements UdpHandle {
   lastRoute: Route | undefined = undefined;
 
   constructor(
-    readonly net: Network,
-    readonly host: Host,
+    readonly net: NetworkLink,
+    readonly host: HostModel,
     readonly type: UDPSocketType,
     private readonly options: UdpHandleOptions,
     readonly sink: UdpHandleSink,
@@ -84,7 +68,7 @@ export class VirtualHandle implements UdpHandle {
     const lookup = this.options.lookup;
     if (lookup === undefined) return callback(osError('ENOTFOUND', syscall === 'bind' ? 'getaddrinfo' : syscall, address), '');
     lookup(address, this.v6 ? 6 : 4, (error, resolved) => {
-      if (this.state === CLOSED) return;
+      if (this.state === 'closed') return;
       const ip = error === null ? canonicalIp(resolved) : undefined;
       if (ip === undefined) callback(error ?? osError('ENOTFOUND', 'getaddrinfo', address), '');
       else callback(null, ip);
@@ -92,21 +76,21 @@ export class VirtualHandle implements UdpHandle {
   }
 
   private checkOpen(syscall: string): void {
-    if (this.state === CLOSED) throw osError('ERR_SOCKET_DGRAM_NOT_RUNNING', syscall);
+    if (this.state === 'closed') throw osError('ERR_SOCKET_DGRAM_NOT_RUNNING', syscall);
   }
 
   bind(port: number, address: string | undefined, done: UdpDoneCallback): void {
     this.checkOpen('bind');
-    if (this.state === BOUND) throw osError('ERR_SOCKET_ALREADY_BOUND', 'bind');
-    if (address === undefined) return done(this.net.bindHandle(this, port, undefined));
-    this.resolve(address, 'bind', (error, ip) => done(error ?? this.net.bindHandle(this, port, ip)));
+    if (this.state === 'bound') throw osError('ERR_SOCKET_ALREADY_BOUND', 'bind');
+    if (address === undefined) return done(this.net.bind(this, port, undefined));
+    this.resolve(address, 'bind', (error, ip) => done(error ?? this.net.bind(this, port, ip)));
   }
 
   connect(port: number, address: string, done: UdpDoneCallback): void {
     this.checkOpen('connect');
     if (this.peerAddress !== undefined) throw osError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'connect');
-    if (this.state === UNBOUND) {
-      const error = this.net.bindHandle(this, 0, undefined);
+    if (this.state === 'unbound') {
+      const error = this.net.bind(this, 0, undefined);
       if (error !== null) return done(error);
     }
     this.resolve(address, 'connect', (error, ip) => {
@@ -151,9 +135,9 @@ export class VirtualHandle implements UdpHandle {
     done?: UdpDoneCallback,
   ): void {
     const net = this.net;
-    if (this.state !== BOUND) {
-      if (this.state === CLOSED) return net.fail(this, osError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'send'), done);
-      const error = net.bindHandle(this, 0, undefined);
+    if (this.state !== 'bound') {
+      if (this.state === 'closed') return net.fail(this, osError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'send'), done);
+      const error = net.bind(this, 0, undefined);
       if (error !== null) return net.fail(this, error, done);
     }
     if (port === undefined) {
@@ -187,13 +171,13 @@ export class VirtualHandle implements UdpHandle {
     const net = this.net;
     this.resolve(hostname, 'send', (error, resolved) => {
       if (error !== null) return net.fail(this, error, done);
-      if (this.state === CLOSED) return net.fail(this, osError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'send'), done);
+      if (this.state === 'closed') return net.fail(this, osError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'send'), done);
       net.transmit(this, copy, 0, copy.byteLength, port, net.route(this, resolved), done);
     });
   }
 
   address(): UDPAddressInfo {
-    if (this.state !== BOUND) throw osError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'getsockname');
+    if (this.state !== 'bound') throw osError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'getsockname');
     return { address: this.local, family: this.family, port: this.port };
   }
 
@@ -332,9 +316,9 @@ export class VirtualHandle implements UdpHandle {
   unref(): void {}
 
   close(): void {
-    if (this.state === CLOSED) return;
-    if (this.state === BOUND) this.host.unbind(this);
-    this.state = CLOSED;
+    if (this.state === 'closed') return;
+    if (this.state === 'bound') this.host.unbind(this);
+    this.state = 'closed';
     this.memberships = [];
     this.peerAddress = undefined;
     this.peerRoute = undefined;
