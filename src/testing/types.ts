@@ -190,7 +190,7 @@ export interface VirtualNetwork {
   /**
    * Changes options from now on; datagrams already in flight keep their fate and arrival frame.
    * @param config - the options to change.
-   * @throws RangeError (`code` `ERR_OUT_OF_RANGE`) for a value out of range; nothing changes then.
+   * @throws UDPSocketError `ERR_OUT_OF_RANGE` for a value out of range; nothing changes then.
    * @example
    * testScheduler.schedule(() => net.configure({ loss: 1 }), 50); // a black hole from frame 50 on
    */
