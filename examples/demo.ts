@@ -20,7 +20,6 @@ import {
   type Subscription,
   count,
   filter,
-  firstValueFrom,
   interval,
   lastValueFrom,
   map,

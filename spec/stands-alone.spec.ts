@@ -8,7 +8,7 @@ function repositoryFiles(): string[] {
   const files: string[] = ['README.md', 'package.json', '.ci/run'];
   for (const folder of ['src', 'spec', 'bench', 'examples', 'docs']) {
     for (const name of fs.readdirSync(path.join(root, folder), { recursive: true, encoding: 'utf8' })) {
-      if (/\.(ts|md|json|svg)$/.test(name) && !name.includes('results')) files.push(path.join(folder, name));
+      if (/\.(ts|md|json|svg)$/.test(name) && !name.includes('results') && !(folder === 'docs' && name.startsWith('api'))) files.push(path.join(folder, name));
     }
   }
   return files.filter((file) => fs.existsSync(path.join(root, file)));

@@ -90,6 +90,7 @@ export function errCodeOf(code: string): UDPErrCode {
  * });
  */
 export class UDPSocketError extends Error {
+  /** `'UDPSocketError'`. */
   override readonly name = 'UDPSocketError';
   /** Stable string code, e.g. `ERR_SOCKET_BAD_PORT`, `EADDRINUSE`, `ETIMEDOUT`. */
   readonly code: string;

@@ -5,13 +5,17 @@ export type UDPSocketType = 'udp4' | 'udp6';
 
 /** An address a socket is bound or connected to. `family` is `'IPv4'` or `'IPv6'`. */
 export interface UDPAddressInfo {
+  /** The IP address, e.g. `'127.0.0.1'` or `'::1'`. */
   address: string;
+  /** `'IPv4'` or `'IPv6'`. */
   family: string;
+  /** The port. */
   port: number;
 }
 
 /** Where a received datagram came from, with its size in bytes. */
 export interface UDPRemoteInfo extends UDPAddressInfo {
+  /** The datagram's size in bytes. */
   size: number;
 }
 
@@ -90,22 +94,39 @@ export interface UdpHandle {
   address(): UDPAddressInfo;
   /** The connected peer. Throws `ERR_SOCKET_DGRAM_NOT_CONNECTED` when not connected. */
   remoteAddress(): UDPAddressInfo;
+  /** Sets IP_TTL. Throws what the OS refuses. */
   setTTL(ttl: number): void;
+  /** Sets SO_BROADCAST. */
   setBroadcast(flag: boolean): void;
+  /** Sets IP_MULTICAST_TTL. */
   setMulticastTTL(ttl: number): void;
+  /** Sets IP_MULTICAST_LOOP. */
   setMulticastLoopback(flag: boolean): void;
+  /** Chooses the interface of outgoing multicast. */
   setMulticastInterface(interfaceAddress: string): void;
+  /** Joins a multicast group. */
   addMembership(group: string, interfaceAddress?: string): void;
+  /** Leaves a multicast group. */
   dropMembership(group: string, interfaceAddress?: string): void;
+  /** Joins a group for one source. */
   addSourceSpecificMembership(source: string, group: string, interfaceAddress?: string): void;
+  /** Leaves a source-specific membership. */
   dropSourceSpecificMembership(source: string, group: string, interfaceAddress?: string): void;
+  /** Sets SO_RCVBUF in bytes. */
   setRecvBufferSize(size: number): void;
+  /** Sets SO_SNDBUF in bytes. */
   setSendBufferSize(size: number): void;
+  /** SO_RCVBUF as the OS reports it. */
   getRecvBufferSize(): number;
+  /** SO_SNDBUF as the OS reports it. */
   getSendBufferSize(): number;
+  /** Bytes queued for sending. */
   getSendQueueSize(): number;
+  /** Datagrams queued for sending. */
   getSendQueueCount(): number;
+  /** Keeps the process alive while the handle is open. */
   ref(): void;
+  /** Lets the process exit while the handle is open. */
   unref(): void;
   /** Releases the handle; no sink method is called after it. Idempotent. */
   close(): void;

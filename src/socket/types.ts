@@ -54,17 +54,21 @@ export type UDPLocalInfo = UDPRemoteInfo;
 export interface UDPMessageResult {
   /** The datagram; zero-copy when the driver handed over a buffer owning its whole ArrayBuffer. */
   message: ArrayBuffer;
+  /** The sender: address, family, port, and the datagram's size. */
   remoteInfo: UDPRemoteInfo;
+  /** The receiving socket's address, with the datagram's size. */
   localInfo: UDPLocalInfo;
 }
 
 /** Payload of `onListening`: the bound address. */
 export interface UDPListeningResult extends UDPAddressInfo {
+  /** `'bind:ok'`. */
   errMsg: string;
 }
 
 /** Payload of `onClose`. */
 export interface UDPCloseResult {
+  /** `'close:ok'`. */
   errMsg: string;
 }
 
@@ -129,19 +133,33 @@ export interface UDPSocketOptions {
  * the reactive layer needs. A real `wx.createUDPSocket()` satisfies it.
  */
 export interface UDPSocketLike {
+  /** Binds synchronously; returns the bound port (OS-chosen when omitted or 0), or 0 on failure (reported on `onError`). */
   bind(port?: number): number;
+  /** Sets IP_TTL, an integer 0–255; before bind it is remembered and applied at bind. */
   setTTL(ttl: number): void;
+  /** Sends one datagram; binds implicitly when unbound. Failures are reported on `onError`. */
   send(option: UDPSendOption): void;
+  /** Pre-connects to one peer (binding implicitly); afterwards only that peer's datagrams arrive. */
   connect(option: UDPConnectOption): void;
+  /** `send` to the connected peer; without `connect` the same as `send`. */
   write(option: UDPSendOption): void;
+  /** Destroys the socket; `onClose` fires once, asynchronously. */
   close(): void;
+  /** Adds a listener of the close. */
   onClose(listener: UDPListener<UDPCloseResult>): void;
+  /** Removes that listener, or every close listener when called without one. */
   offClose(listener?: UDPListener<UDPCloseResult>): void;
+  /** Adds a listener of errors: every failure is reported here, once, asynchronously. */
   onError(listener: UDPListener<UDPErrorResult>): void;
+  /** Removes that listener, or every error listener when called without one. */
   offError(listener?: UDPListener<UDPErrorResult>): void;
+  /** Adds a listener of the bind's completion. */
   onListening(listener: UDPListener<UDPListeningResult>): void;
+  /** Removes that listener, or every listening listener when called without one. */
   offListening(listener?: UDPListener<UDPListeningResult>): void;
+  /** Adds a listener of datagrams. */
   onMessage(listener: UDPListener<UDPMessageResult>): void;
+  /** Removes that listener, or every message listener when called without one. */
   offMessage(listener?: UDPListener<UDPMessageResult>): void;
 }
 
@@ -156,6 +174,11 @@ export interface UDPSocket extends UDPSocketLike {
    * usable driver). Set synchronously by `close()`, before its `onClose` event.
    */
   readonly closed: boolean;
+  /**
+   * Binds synchronously to `port` (OS-chosen when omitted or 0) on `address` (every address when
+   * omitted; an rxjs-udp extension). Returns the port, or 0 on failure (reported on `onError`) —
+   * also 0 while a hostname `address` is being resolved: `onListening` then tells the port.
+   */
   bind(port?: number, address?: string): number;
   /** The bound address, or `undefined` while unbound or closed. */
   address(): UDPAddressInfo | undefined;
@@ -166,21 +189,38 @@ export interface UDPSocket extends UDPSocketLike {
    * outcome goes to `callback` instead of `onError`.
    */
   sendWithCallback(option: UDPSendOption, callback: UDPSendCallback): void;
+  /** Removes the peer association of `connect` (`ERR_SOCKET_DGRAM_NOT_CONNECTED` when none). */
   disconnect(): void;
+  /** Sets SO_BROADCAST. */
   setBroadcast(flag: boolean): void;
+  /** Sets IP_MULTICAST_TTL, an integer 0–255. */
   setMulticastTTL(ttl: number): void;
+  /** Sets IP_MULTICAST_LOOP: whether multicast sent by this socket loops back to the host. */
   setMulticastLoopback(flag: boolean): void;
+  /** Chooses the interface outgoing multicast leaves through, by its address. */
   setMulticastInterface(interfaceAddress: string): void;
+  /** Joins a multicast group, on one interface or the default one. */
   addMembership(multicastAddress: string, interfaceAddress?: string): void;
+  /** Leaves a multicast group joined with `addMembership`. */
   dropMembership(multicastAddress: string, interfaceAddress?: string): void;
+  /** Joins a group for datagrams from one source only (source-specific multicast). */
   addSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void;
+  /** Leaves a source-specific membership. */
   dropSourceSpecificMembership(sourceAddress: string, groupAddress: string, interfaceAddress?: string): void;
+  /** Sets SO_RCVBUF in bytes (before bind: remembered and applied at bind). */
   setRecvBufferSize(size: number): void;
+  /** Sets SO_SNDBUF in bytes (before bind: remembered and applied at bind). */
   setSendBufferSize(size: number): void;
+  /** SO_RCVBUF as the OS reports it (Linux doubles the value set), or `undefined` while unbound. */
   getRecvBufferSize(): number | undefined;
+  /** SO_SNDBUF as the OS reports it (Linux doubles the value set), or `undefined` while unbound. */
   getSendBufferSize(): number | undefined;
+  /** Bytes queued for sending. */
   getSendQueueSize(): number;
+  /** Datagrams queued for sending. */
   getSendQueueCount(): number;
+  /** Keeps the process alive while the socket is open (the default). */
   ref(): this;
+  /** Lets the process exit while the socket is open. */
   unref(): this;
 }

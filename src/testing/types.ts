@@ -159,7 +159,10 @@ export interface VirtualNetwork {
   /** A snapshot of the counters of datagrams per fate. */
   readonly stats: TrafficStats;
   /** The current configuration. */
-  readonly config: Readonly<Required<Omit<VirtualNetworkConfig, 'mtu'>>> & { readonly mtu: number | undefined };
+  readonly config: Readonly<Required<Omit<VirtualNetworkConfig, 'mtu'>>> & {
+    /** The MTU, or `undefined` when only the protocol limits apply. */
+    readonly mtu: number | undefined;
+  };
   /**
    * Creates a socket on a host of this network: `createUDPSocket(type, { ...options, driver })`.
    * @param type - `'udp4'` (default) or `'udp6'`.

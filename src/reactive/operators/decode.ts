@@ -15,7 +15,10 @@ export type DecodeInput = UDPMessageResult | UDPBytes;
  */
 export type DecodeErrorHandler =
   | ((error: UDPSocketError, input: DecodeInput) => void)
-  | { next(error: UDPSocketError, input: DecodeInput): void };
+  | {
+      /** Told about each datagram that failed to decode. */
+      next(error: UDPSocketError, input: DecodeInput): void;
+    };
 
 /** The bytes of `input`, or undefined when it is neither bytes nor a message carrying bytes. */
 function bytesOf(input: unknown): UDPBytes | undefined {

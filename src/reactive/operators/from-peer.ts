@@ -7,6 +7,7 @@ import { failing } from '../internal/validate';
 
 /** Anything that knows its sender, as a received message does. */
 export interface FromSender {
+  /** The sender's address and port. */
   remoteInfo: Pick<UDPRemoteInfo, 'address' | 'port'>;
 }
 
