@@ -18,8 +18,10 @@ export class Packet {
   copy: CopyRole = 'single';
   /** Sent by a connected socket: a refusal comes back to it as `ECONNREFUSED`. */
   connected = false;
+  /** Put on the wire by {@link VirtualNetwork.inject}: it has no sending socket. */
+  injected = false;
   id = 0;
-  /** The sending socket. */
+  /** The sending socket; `null` for an injected datagram. */
   sender: BoundSocket | null = null;
   /** IPv6 datagram (else IPv4). */
   v6 = false;
@@ -102,6 +104,7 @@ export class DeliveryQueue {
     p.error = null;
     p.copy = 'single';
     p.connected = false;
+    p.injected = false;
     p.next = this.freePackets;
     this.freePackets = p;
   }

@@ -3,6 +3,7 @@ export { createVirtualNetwork } from './virtual-network';
 export type {
   DatagramFate,
   DatagramTrace,
+  ForgedDatagram,
   TrafficStats,
   VirtualHost,
   VirtualHostRef,

@@ -26,7 +26,7 @@ export class TrafficLog {
   /** Emits the trace of a datagram on `traffic$`. */
   trace(p: Packet, size: number, fate: DatagramFate, arrivedAt: number | undefined, receivers: number): void {
     const family = p.v6 ? 'IPv6' : 'IPv4';
-    this.subject.next({
+    const trace: DatagramTrace = {
       id: p.id,
       source: { address: p.source, family, port: p.sourcePort },
       destination: { address: p.route!.address, family, port: p.port },
@@ -35,6 +35,8 @@ export class TrafficLog {
       arrivedAt,
       fate,
       receivers,
-    });
+    };
+    if (p.injected) trace.injected = true;
+    this.subject.next(trace);
   }
 }

@@ -90,6 +90,30 @@ export interface DatagramTrace {
   fate: DatagramFate;
   /** Number of sockets that received it (more than one for broadcast and multicast). */
   receivers: number;
+  /** `true` for a datagram put on the wire by {@link VirtualNetwork.inject}; absent otherwise. */
+  injected?: true;
+}
+
+/**
+ * A datagram for {@link VirtualNetwork.inject}: any source address and port, as an attacker
+ * on the receiver's link (or one that spoofs its source address) can send.
+ */
+export interface ForgedDatagram {
+  /** The source the receiver sees: any IP literal and port 0–65535 (nothing checks it). */
+  from: { address: string; port: number };
+  /**
+   * The destination: a unicast address (a host's address, or loopback for the default host)
+   * and a port 1–65535. An address no host owns gives the fate `'unreachable'`.
+   */
+  to: { address: string; port: number };
+  /** The payload: text (UTF-8), an ArrayBuffer or an ArrayBufferView; copied at the call. */
+  message: string | ArrayBuffer | ArrayBufferView;
+  /**
+   * When it arrives, in scheduler time (`scheduler.now()`: frames inside `TestScheduler.run()`);
+   * not before now.
+   * @default now (delivered asynchronously, never inside `inject()`)
+   */
+  at?: number;
 }
 
 /** Counters of {@link VirtualNetwork.stats}: datagrams sent, and how many met each fate. */
@@ -216,6 +240,30 @@ export interface VirtualNetwork {
    * net.heal();
    */
   heal(a?: VirtualHostRef, b?: VirtualHostRef): void;
+  /**
+   * Puts a forged datagram on the wire: it arrives at `to` at frame `at` exactly, with the
+   * source `from`, whatever sockets exist there — a spoofed flood, a forged reply to a pending
+   * request, traffic from a peer that does not exist. Latency, jitter, loss, duplication and
+   * partitions do not apply (it is written on the receiver's link); the receiving socket is
+   * chosen as for any datagram, so a socket connected to `from` takes it. It counts in
+   * {@link VirtualNetwork.stats} (`sent`, then its fate) and shows on `traffic$` with
+   * `injected: true`. Deterministic: it draws nothing from the seeded PRNG, so injecting does not
+   * change the fates of the other datagrams.
+   *
+   * @param datagram - source, destination, payload and arrival time.
+   * @returns the id of the datagram on `traffic$`.
+   * @throws UDPSocketError (operation `'inject'`): `ERR_INVALID_ADDRESS` for an address that
+   * is not an IP literal, a destination that is not unicast or families that differ,
+   * `ERR_SOCKET_BAD_PORT` for a bad port, `ERR_INVALID_ARG_TYPE` for a bad message,
+   * `ERR_OUT_OF_RANGE` for an `at` in the past, `EMSGSIZE` for a payload over the UDP limit or
+   * the `mtu`.
+   * @example
+   * // a flood from 1,000 forged sources at frame 10
+   * for (let i = 0; i < 1000; i++) {
+   *   net.inject({ from: { address: `198.51.100.${i % 250}`, port: 1024 + i }, to: { address: '10.0.0.1', port: 53 }, message: 'x', at: 10 });
+   * }
+   */
+  inject(datagram: ForgedDatagram): number;
   /**
    * Resets {@link VirtualNetwork.stats} to zero.
    * @example

@@ -6,6 +6,7 @@ import type { UDPSocket } from '../socket/types';
 import { describe } from '../socket/validate';
 import { DeliveryQueue, type Packet, type PacketReceiver } from './delivery-queue';
 import { FaultModel } from './fault-model';
+import { forge } from './forge';
 import type { BoundSocket, NetworkLink, Route } from './model';
 import { osError } from './os-error';
 import { Router } from './routing';
@@ -14,6 +15,7 @@ import { TrafficLog } from './traffic';
 import type {
   DatagramFate,
   DatagramTrace,
+  ForgedDatagram,
   TrafficStats,
   VirtualHostRef,
   VirtualNetwork,
@@ -103,6 +105,44 @@ class Network implements VirtualNetwork, NetworkLink, PacketReceiver {
       return;
     }
     topology.heal(x, topology.resolveHost(b, 'heal'));
+  }
+
+  inject(datagram: ForgedDatagram): number {
+    const now = this.scheduler.now();
+    const f = forge(datagram, now, (v6) => this.faults.maxPayload(v6));
+    const host = this.topology.host(f.address) ?? null;
+    const route: Route = {
+      version: this.version,
+      kind: host === null ? 'unreachable' : 'unicast',
+      broadcast: false,
+      multicast: false,
+      viaLoopback: false,
+      error: undefined,
+      host,
+      hosts: null,
+      address: f.address,
+      source: f.source,
+    };
+    const { queue, log } = this;
+    log.counters.sent++;
+    const p = queue.packet('deliver', null);
+    p.id = ++this.sequence;
+    p.injected = true;
+    p.v6 = f.v6;
+    p.route = route;
+    p.source = f.source;
+    p.sourcePort = f.sourcePort;
+    p.port = f.port;
+    p.sentAt = now;
+    p.data = f.data;
+    if (host === null) {
+      log.counters.unreachable++;
+      if (log.subject.observed) log.trace(p, f.data.byteLength, 'unreachable', undefined, 0);
+      queue.release(p);
+    } else {
+      queue.enqueue(p, f.at - now, now);
+    }
+    return p.id;
   }
 
   // ---- statistics --------------------------------------------------------------------------
