@@ -21,7 +21,7 @@ describe('docs/testing.md: Testing with the virtual network', () => {
     for (const option of ['scheduler', 'latency', 'jitter', 'loss', 'duplicate', 'mtu', 'seed']) {
       expect(headings).toContain(`options.${option}`);
     }
-    for (const member of ['createUDPSocket', 'driver', 'localhost', 'addHost', 'host', 'configure', 'config', 'partition', 'heal', 'traffic$', 'stats']) {
+    for (const member of ['createUDPSocket', 'driver', 'localhost', 'addHost', 'host', 'configure', 'config', 'partition', 'heal', 'traffic$', 'inject', 'stats']) {
       expect(headings).toContain(`net.${member}`);
     }
   });

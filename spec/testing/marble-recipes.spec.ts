@@ -68,4 +68,18 @@ describe('marble recipes', () => {
       expectObservable(net.traffic$.pipe(map(({ fate }) => fate))).toBe('---d--l', { d: 'duplicated', l: 'lost' });
     });
   });
+
+  it('inject() puts a forged datagram on the wire: any source, the exact frame, marked on traffic$', () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler, latency: 5, loss: 0.5 });
+      const server = fromUDPSocket(net.createUDPSocket('udp4', { host: '10.0.0.1' }));
+      server.bind(53);
+      // no latency, no loss: it is written on the receiver's link at frame 3
+      net.inject({ from: { address: '198.51.100.7', port: 4444 }, to: { address: '10.0.0.1', port: 53 }, message: 'forged', at: 3 });
+      const seen$ = server.message$.pipe(map(({ remoteInfo }) => `${remoteInfo.address}:${remoteInfo.port}`));
+      expectObservable(seen$, '^ 10ms !').toBe('---f', { f: '198.51.100.7:4444' });
+      expectObservable(net.traffic$.pipe(map(({ injected }) => injected))).toBe('---t', { t: true });
+    });
+  });
 });
