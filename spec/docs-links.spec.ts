@@ -83,3 +83,18 @@ describe('links in README.md and docs/*.md', () => {
     expect(markdownFiles().filter((file) => file !== 'README.md' && !links.has(file))).toEqual([]);
   });
 });
+
+describe('recipes run in CI', () => {
+  it('every file in examples/ is named by a spec that runs it', () => {
+    const specs = fs
+      .readdirSync(path.join(root, 'spec'), { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.spec.ts'))
+      .map((name) => fs.readFileSync(path.join(root, 'spec', name), 'utf8'))
+      .join('\n');
+    const unrun = fs
+      .readdirSync(path.join(root, 'examples'))
+      .filter((name) => name.endsWith('.ts'))
+      .filter((name) => !specs.includes(`examples/${name.replace(/\.ts$/, '')}`));
+    expect(unrun).toEqual([]);
+  });
+});

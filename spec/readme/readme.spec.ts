@@ -3,12 +3,20 @@ import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
 
-// The README's quick starts are these files, verbatim: `npm test` type-checks all three and runs
-// the marble test, so a quick start that no longer compiles or passes fails the build.
-describe('README quick starts', () => {
+/** Whether `markdown` holds `file` of this folder verbatim, as a ```ts block. */
+function shows(markdown: string, file: string): boolean {
+  const code = fs.readFileSync(path.join(__dirname, file), 'utf8').trimEnd();
+  return fs.readFileSync(path.join(root, markdown), 'utf8').includes(`\`\`\`ts\n${code}\n\`\`\``);
+}
+
+// The quick starts are these files, verbatim: `npm test` type-checks them all and runs the marble
+// test, so a quick start that no longer compiles or passes fails the build.
+describe('quick starts', () => {
   it.each(['quick-start-callback.ts', 'quick-start-reactive.ts', 'quick-start-marble.spec.ts'])('README.md shows spec/readme/%s verbatim', (file) => {
-    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-    const code = fs.readFileSync(path.join(__dirname, file), 'utf8').trimEnd();
-    expect(readme).toContain(`\`\`\`ts\n${code}\n\`\`\``);
+    expect(shows('README.md', file)).toBe(true);
+  });
+
+  it('docs/reactive.md shows spec/readme/reactive-guide-quick-start.ts verbatim', () => {
+    expect(shows('docs/reactive.md', 'reactive-guide-quick-start.ts')).toBe(true);
   });
 });
