@@ -9,7 +9,7 @@ const config: Config = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   moduleNameMapper: {
-    '^rxjs-udp$': '<rootDir>/src/index.ts',
+    '^rxjs-udp$': '<rootDir>/src/node/index.ts',
     '^rxjs-udp/testing$': '<rootDir>/src/testing/index.ts',
   },
   testTimeout: 10000,

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import type * as Lib from '../src';
+import type * as Lib from '../src/node';
 
 /** Environment variable naming the compiled library directory (inherited by child processes). */
 export const LIB_DIR_ENV = 'RXJS_UDP_BENCH_LIB';
@@ -22,7 +22,7 @@ let loaded: typeof Lib | undefined;
 export function lib(): typeof Lib {
   if (loaded === undefined) {
     const dir = process.env[LIB_DIR_ENV];
-    loaded = (dir !== undefined && dir !== '' ? require(path.join(dir, 'index.js')) : require('../src')) as typeof Lib;
+    loaded = (dir !== undefined && dir !== '' ? require(path.join(dir, 'node', 'index.js')) : require('../src/node')) as typeof Lib;
   }
   return loaded;
 }

@@ -16,7 +16,7 @@
 import { DestroyRef, Injectable, InjectionToken, Injector, inject, signal, type Provider } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { type Observable, filter, firstValueFrom, share } from 'rxjs';
-import { createUDPSocket, decode, fromUDPSocket, json, type RxUDPSocket, type SendReceipt, type UDPTarget } from '../src';
+import { createUDPSocket, decode, fromUDPSocket, json, type RxUDPSocket, type SendReceipt, type UDPTarget } from '../src/node';
 
 /** A reading as the devices send it. */
 export interface Reading {

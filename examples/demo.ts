@@ -31,7 +31,7 @@ import {
   timer,
   toArray,
 } from 'rxjs';
-import { createUDPSocket, decode, encode, fromUDPSocket, json, reply, request, sendTo, type RxUDPSocket, type UDPTarget } from '../src';
+import { createUDPSocket, decode, encode, fromUDPSocket, json, reply, request, sendTo, type RxUDPSocket, type UDPTarget } from '../src/node';
 import { type Flush, aggregate } from './statsd-aggregator';
 
 /** A question on the control channel. */

@@ -3,7 +3,7 @@
  * `examples/demo.ts` calls {@link reactiveDemo}.
  */
 import { concatMap, from, lastValueFrom, of, tap } from 'rxjs';
-import { createUDPSocket, decode, fromUDPSocket, request, text } from '../src';
+import { createUDPSocket, decode, fromUDPSocket, request, text } from '../src/node';
 import { echoServer } from './reactive-echo-server';
 
 /**

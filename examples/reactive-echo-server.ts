@@ -7,7 +7,7 @@
  * Run it: `npx tsx examples/reactive-echo-server.ts` (spec/examples/reactive-echo-server.spec.ts runs it too).
  */
 import { Observable, Subject, concatMap, from, lastValueFrom, of, switchMap, take, tap, toArray } from 'rxjs';
-import { createUDPSocket, decode, fromUDPSocket, openUDPSocket, reply, request, text, type RxUDPSocket, type SendReceipt, type UDPMessageResult } from '../src';
+import { createUDPSocket, decode, fromUDPSocket, openUDPSocket, reply, request, text, type RxUDPSocket, type SendReceipt, type UDPMessageResult } from '../src/node';
 
 /**
  * An echo server on 127.0.0.1, running while subscribed.

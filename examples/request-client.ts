@@ -22,7 +22,7 @@ import {
   type RxUDPSocket,
   type UDPMessageResult,
   type UDPTarget,
-} from '../src';
+} from '../src/node';
 
 /** A request of the protocol. */
 export interface AddRequest {

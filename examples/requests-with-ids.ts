@@ -12,7 +12,7 @@
  * Run it: `npx tsx examples/requests-with-ids.ts` (loopback only; spec/examples/requests-with-ids.spec.ts runs it).
  */
 import { type Observable, type Subscription, from, lastValueFrom, map, mergeMap, timer, toArray } from 'rxjs';
-import { createUDPSocket, fromUDPSocket, reply, request, type RxUDPSocket, type UDPTarget } from '../src';
+import { createUDPSocket, fromUDPSocket, reply, request, type RxUDPSocket, type UDPTarget } from '../src/node';
 
 /** The id a question or an answer carries in its first two bytes. */
 export function idOf(datagram: ArrayBuffer | Uint8Array): number {

@@ -15,7 +15,7 @@
  * Run it: `npx tsx examples/send-large-array.ts` (loopback only; spec/examples/send-large-array.spec.ts runs it).
  */
 import { count, from, lastValueFrom } from 'rxjs';
-import { createUDPSocket, fromUDPSocket, sendTo, type RxUDPSocket, type UDPTarget } from '../src';
+import { createUDPSocket, fromUDPSocket, sendTo, type RxUDPSocket, type UDPTarget } from '../src/node';
 
 /** Bytes of samples per chunk: with the 8-byte header, well under a 1,500-byte MTU. */
 const CHUNK_BYTES = 1400;

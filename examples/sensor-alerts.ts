@@ -10,7 +10,7 @@
  * Run it: `npx tsx examples/sensor-alerts.ts`.
  */
 import { Observable, concat, filter, lastValueFrom, map, mergeMap, of, take, toArray } from 'rxjs';
-import { createUDPSocket, decode, fromUDPSocket, groupByPeer, json, type RxUDPSocket, type UDPSocketError } from '../src';
+import { createUDPSocket, decode, fromUDPSocket, groupByPeer, json, type RxUDPSocket, type UDPSocketError } from '../src/node';
 
 /** A reading as the sensors send it. */
 export interface Reading {

@@ -24,7 +24,7 @@ import {
   toArray,
   windowTime,
 } from 'rxjs';
-import { createUDPSocket, decode, fromUDPSocket, text, type UDPMessageResult } from '../src';
+import { createUDPSocket, decode, fromUDPSocket, text, type UDPMessageResult } from '../src/node';
 
 /** The kinds of metric: counter, gauge, timer. */
 export type MetricType = 'c' | 'g' | 'ms';

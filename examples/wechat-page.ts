@@ -20,7 +20,7 @@
  * Run it: `npx tsx examples/wechat-page.ts`.
  */
 import { type Subscription, filter, firstValueFrom, scan } from 'rxjs';
-import { createUDPSocket, decode, fromUDPSocket, text, type RxUDPSocket, type UDPSocketLike } from '../src';
+import { createUDPSocket, decode, fromUDPSocket, text, type RxUDPSocket, type UDPSocketLike } from '../src/node';
 
 /** What the page shows. */
 export interface TelemetryData {

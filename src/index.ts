@@ -17,8 +17,6 @@ export type {
 } from './socket/types';
 
 /* Driver */
-export { createNodeDgramDriver, nodeDgramDriver } from './driver/node-dgram-driver';
-export type { NodeDgramDriverOptions } from './driver/node-dgram-driver';
 export type {
   UDPAddressInfo,
   UDPLookupFunction,

@@ -225,7 +225,7 @@ describe('ref() and unref()', () => {
   });
 
   const run = (body: string): number | null => {
-    const script = `const { createUDPSocket } = require(${JSON.stringify(`${process.cwd()}/src/index.ts`)});\n${body}`;
+    const script = `const { createUDPSocket } = require(${JSON.stringify(`${process.cwd()}/src/node/index.ts`)});\n${body}`;
     return spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { timeout: 8000, stdio: 'ignore' }).status;
   };
 

@@ -56,6 +56,15 @@ describe('package exports', () => {
     expect(received).toBe('through exports');
   });
 
+  it("under Node, require('rxjs-udp') gives createUDPSocket() the node:dgram driver and exports it", () => {
+    const out = execFileSync(
+      process.execPath,
+      ['-e', `const lib = require('rxjs-udp'); const s = lib.createUDPSocket(); console.log(s.bind(0, '127.0.0.1') > 0, typeof lib.createNodeDgramDriver); s.close();`],
+      { cwd: project, encoding: 'utf8' },
+    );
+    expect(out.trim()).toBe('true function');
+  });
+
   it("import { createVirtualNetwork } from 'rxjs-udp/testing' works from an ES module", () => {
     const out = execFileSync(
       process.execPath,

@@ -1,7 +1,7 @@
-import type { SchedulerAction, SchedulerLike } from 'rxjs';
+import { asapScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { reportUnhandledError } from 'rxjs/internal/util/reportUnhandledError';
 import { UDPSocketError, toUDPSocketError, type UDPOperation } from '../errors';
-import { nodeDgramDriver } from '../driver/node-dgram-driver';
+import { defaultDriver } from '../driver/default-driver';
 import type {
   UDPAddressInfo,
   UDPRemoteInfo,
@@ -139,7 +139,7 @@ class UDPSocketImpl implements UDPSocket, UdpHandleSink {
     handleOptions: UdpHandleOptions,
     optionErrors: UDPSocketError[],
   ) {
-    this.scheduler = driver?.scheduler ?? nodeDgramDriver.scheduler;
+    this.scheduler = driver?.scheduler ?? asapScheduler;
     this.optionBufferSizes = { recv: handleOptions.recvBufferSize, send: handleOptions.sendBufferSize };
     let handle: UdpHandle | null = null;
     try {
@@ -827,8 +827,10 @@ export function createUDPSocket(type: UDPSocketType = 'udp4', options: UDPSocket
   };
   const opts: UDPSocketOptions = options !== null && typeof options === 'object' ? options : {};
   if (opts !== options) bad('options', 'an object', options);
-  let driver: UdpDriver | null = nodeDgramDriver;
-  if (opts.driver !== undefined) {
+  let driver: UdpDriver | null;
+  if (opts.driver === undefined) {
+    driver = defaultDriver(errors);
+  } else {
     if (isDriver(opts.driver)) {
       driver = opts.driver;
     } else {

@@ -1,4 +1,5 @@
-import { isIP } from 'node:net';
+import { ipFamily } from '../internal/ip';
+import { encodeUtf8 } from '../internal/utf8';
 import { UDPSocketError, reasonOf, type UDPOperation } from '../errors';
 import type { UDPSocketType } from '../driver/udp-driver';
 
@@ -48,7 +49,7 @@ export function checkAddress(operation: UDPOperation, address: unknown, type: UD
   if (typeof address !== 'string' || address.length === 0) {
     return new UDPSocketError('ERR_INVALID_ADDRESS', operation, `invalid address: ${describe(address)}, expected an IP address or a hostname`);
   }
-  const family = isIP(address);
+  const family = ipFamily(address);
   if (family === 0) {
     return HOSTNAME.test(address) && !NUMERIC_TLD.test(address)
       ? undefined
@@ -90,7 +91,7 @@ export function checkBoolean(operation: UDPOperation, name: string, value: unkno
 
 /** Checks a multicast/interface address argument: a non-empty IP literal. */
 export function checkIp(operation: UDPOperation, name: string, value: unknown): UDPSocketError | undefined {
-  if (typeof value === 'string' && isIP(value) !== 0) return undefined;
+  if (typeof value === 'string' && ipFamily(value) !== 0) return undefined;
   return new UDPSocketError('ERR_INVALID_ADDRESS', operation, `${name} must be an IP address, got ${describe(value)}`);
 }
 
@@ -107,7 +108,7 @@ export function toBytes(
 ): Uint8Array | UDPSocketError {
   let bytes: Uint8Array;
   if (typeof message === 'string') {
-    return Buffer.from(message, 'utf8');
+    return encodeUtf8(message);
   } else if (message instanceof Uint8Array) {
     bytes = message;
   } else if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) {

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { canonicalIPv6, ipFamily } from '../internal/ip';
 
 /** The IPv4 wildcard address. */
 export const ANY4 = '0.0.0.0';
@@ -25,15 +25,12 @@ const canonical6 = new Map<string, string>();
  * canonicalIp('0:0::1'); // '::1'
  */
 export function canonicalIp(address: string): string | undefined {
-  const family = isIP(address);
+  const family = ipFamily(address);
   if (family === 4) return address;
-  if (family === 0) {
-    const zone = address.indexOf('%');
-    return zone > 0 && isIP(address.slice(0, zone)) === 6 ? canonicalIp(address.slice(0, zone)) : undefined;
-  }
+  if (family === 0) return undefined;
   let text = canonical6.get(address);
   if (text === undefined) {
-    text = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+    text = canonicalIPv6(address)!;
     if (canonical6.size < 10_000) canonical6.set(address, text);
   }
   return text;

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipFamily } from '../../internal/ip';
 import { throwError, type OperatorFunction } from 'rxjs';
 import { UDPSocketError, type UDPOperation } from '../../errors';
 import type { UDPMessage, UDPSendOption } from '../../socket/types';
@@ -71,7 +71,7 @@ export function readTarget(operation: UDPOperation, target: unknown): UDPTarget 
   } catch (thrown) {
     return unreadableOption(operation, thrown);
   }
-  const family = typeof address === 'string' && isIP(address) === 6 ? 'udp6' : 'udp4';
+  const family = typeof address === 'string' && ipFamily(address) === 6 ? 'udp6' : 'udp4';
   const error = checkAddress(operation, address, family) ?? checkPort(operation, port, false);
   if (error !== undefined) return error;
   if (setBroadcast !== undefined && typeof setBroadcast !== 'boolean') {

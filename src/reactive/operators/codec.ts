@@ -1,3 +1,4 @@
+import { decodeUtf8 } from '../../internal/utf8';
 import type { UDPMessage } from '../../socket/types';
 
 /** The bytes of a datagram, as `onMessage` gives them or as a view. */
@@ -27,8 +28,6 @@ function view(data: UDPBytes): Uint8Array {
   throw new TypeError(`expected an ArrayBuffer or an ArrayBufferView, got ${typeof data}`);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * UTF-8 text. Decoding invalid UTF-8 (or anything but bytes) fails (the datagram goes to the
  * error callback of `decode`); encoding returns the string itself, which the socket sends as
@@ -39,7 +38,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export const text: UDPCodec<string> = {
   name: 'text',
-  decode: (data) => utf8.decode(view(data)),
+  decode: (data) => decodeUtf8(view(data)),
   encode: (value) => {
     if (typeof value !== 'string') throw new TypeError(`expected a string, got ${typeof value}`);
     return value;
@@ -90,7 +89,7 @@ export function json<T = unknown>(options: JsonCodecOptions<T> = {}): UDPCodec<T
   return {
     name: 'json',
     decode: (data) => {
-      const value: unknown = JSON.parse(utf8.decode(view(data)), reviver);
+      const value: unknown = JSON.parse(decodeUtf8(view(data)), reviver);
       if (validate !== undefined && !validate(value)) throw new TypeError('the JSON value was rejected by validate');
       return value as T;
     },

@@ -1,5 +1,5 @@
 import { filter, type MonoTypeOperatorFunction } from 'rxjs';
-import { isIP } from 'node:net';
+import { ipFamily } from '../../internal/ip';
 import { UDPSocketError } from '../../errors';
 import type { UDPRemoteInfo } from '../../socket/types';
 import { checkPort, describe } from '../../socket/validate';
@@ -41,7 +41,7 @@ export function infoOf(message: FromSender, operation: 'receive' | 'send' = 'rec
  */
 export function fromPeer<T extends FromSender>(address: string, port?: number): MonoTypeOperatorFunction<T> {
   const error =
-    typeof address === 'string' && isIP(address) !== 0
+    typeof address === 'string' && ipFamily(address) !== 0
       ? port === undefined
         ? undefined
         : checkPort('receive', port, false)

@@ -11,7 +11,7 @@ import type {
   UdpHandle,
   UdpHandleOptions,
   UdpHandleSink,
-} from './udp-driver';
+} from '../driver/udp-driver';
 
 type NodeLookup = (
   hostname: string,
