@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { decodeUtf8, decodeUtf8Pure, encodeUtf8, encodeUtf8Pure } from '../../src/internal/utf8';
+import { decodeUtf8Pure, encodeUtf8Pure } from '../../src/internal/utf8';
 
 const strict = new TextDecoder('utf-8', { fatal: true });
 
