@@ -33,7 +33,8 @@ export async function reactiveDemo(log: (line: string) => void = console.log): P
         concatMap((line) => {
           log(`  client -> "${line}"`);
           return of(line).pipe(
-            request(client, { address: '127.0.0.1', port }, { timeout: 500, retries: 2 }),
+            // the echo carries the question: `match` keeps each echo with its line
+            request(client, { address: '127.0.0.1', port }, { timeout: 500, retries: 2, match: (echo, question) => new TextDecoder().decode(echo.message) === question }),
             decode(text),
             tap((echo) => log(`  client <- "${echo}" (request)`)),
           );

@@ -24,6 +24,9 @@ export function echoServer(ready: (port: number) => void, seen: (message: UDPMes
   );
 }
 
+/** Decodes an echo to compare it with the line sent. */
+const utf8 = new TextDecoder();
+
 /**
  * Starts the server, sends `lines` one request at a time, and stops everything.
  *
@@ -41,11 +44,12 @@ export async function main(lines = ['hello', 'reactive', 'world'], log: (line: s
     log(`echo server listening on 127.0.0.1:${port}`);
     return await lastValueFrom(
       from(lines).pipe(
-        // one exchange at a time: send, wait for the echo (500 ms, 2 retransmissions), next
+        // one exchange at a time: send, wait for the echo (500 ms, 2 retransmissions), next.
+        // The echo carries the question, so `match` tells a late echo of an earlier line apart.
         concatMap((line) => {
           log(`client -> ${line}`);
           return of(line).pipe(
-            request(client, { address: '127.0.0.1', port }, { timeout: 500, retries: 2 }),
+            request(client, { address: '127.0.0.1', port }, { timeout: 500, retries: 2, match: (echo, question) => utf8.decode(echo.message) === question }),
             decode(text),
             tap((echo) => log(`client <- ${echo}`)),
           );

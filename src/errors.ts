@@ -90,8 +90,8 @@ export function errCodeOf(code: string): UDPErrCode {
  * });
  */
 export class UDPSocketError extends Error {
-  /** `'UDPSocketError'`. */
-  override readonly name = 'UDPSocketError';
+  /** `'UDPSocketError'`, or the name of a subclass (`'RequestTimeoutError'`). */
+  override readonly name: string = 'UDPSocketError';
   /** Stable string code, e.g. `ERR_SOCKET_BAD_PORT`, `EADDRINUSE`, `ETIMEDOUT`. */
   readonly code: string;
   /** WeChat error code: -1 system, -2 socket errno, -3 permission, 1 bad address, 2 bad port. */

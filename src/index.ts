@@ -31,7 +31,6 @@ export type {
 
 /* Reactive */
 export {
-  TimeoutError,
   bytes,
   decode,
   encode,
@@ -44,6 +43,7 @@ export {
   peerKey,
   reply,
   request,
+  RequestTimeoutError,
   sendTo,
   text,
 } from './reactive';

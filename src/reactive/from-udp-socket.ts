@@ -14,37 +14,10 @@ import { describe } from '../socket/validate';
 import { socketScheduler, type BindWithAddress, type QueryableSocket } from './internal/capabilities';
 import { sendOne } from './internal/send-one';
 import { errorOfPayload } from './internal/socket-error';
+import { RX_UDP_SOCKET, invalidSocketReason } from './internal/brand';
 import type { FromUDPSocketOptions, RxUDPSocket, RxUDPSocketState, SendReceipt } from './types';
 
 const NO_SUBSCRIBERS: ReadonlyArray<Subscriber<never>> = [];
-
-/** What the wrapper calls on every socket: the listener methods of the WeChat / Taro `UDPSocket`, plus `close`. */
-const SOCKET_METHODS = [
-  'onMessage',
-  'offMessage',
-  'onError',
-  'offError',
-  'onListening',
-  'offListening',
-  'onClose',
-  'offClose',
-  'close',
-] as const;
-
-/** Why `socket` cannot be wrapped, or `undefined` when it has the methods the wrapper calls. */
-function invalidSocketReason(socket: unknown): string | undefined {
-  if ((typeof socket === 'object' && socket !== null) || typeof socket === 'function') {
-    let missing: string[];
-    try {
-      missing = SOCKET_METHODS.filter((name) => typeof (socket as Record<string, unknown>)[name] !== 'function');
-    } catch {
-      return `socket must be a UDP socket, got ${describe(socket)} whose methods cannot be read`;
-    }
-    if (missing.length === 0) return undefined;
-    return `socket must be a UDP socket, got ${describe(socket)} without ${missing.join(', ')}`;
-  }
-  return `socket must be a UDP socket, got ${describe(socket)}`;
-}
 
 /**
  * The subscribers of one stream. Copy-on-write, like the socket's own listener lists: `next`
@@ -103,6 +76,11 @@ class Tap {
 }
 
 class RxUDPSocketImpl implements RxUDPSocket {
+  /** The brand {@link isRxUDPSocket} checks: on the prototype, not an own property. */
+  get [RX_UDP_SOCKET](): true {
+    return true;
+  }
+
   readonly scheduler: SchedulerLike;
   readonly message$: Observable<UDPMessageResult>;
   readonly listening$: Observable<UDPListeningResult>;
@@ -442,18 +420,6 @@ class RxUDPSocketImpl implements RxUDPSocket {
       this.ended({ errMsg: error.errMsg });
     }
   }
-}
-
-/**
- * Whether `value` is an {@link RxUDPSocket} made by {@link fromUDPSocket} / {@link openUDPSocket}.
- *
- * @param value - anything.
- * @returns `true` for a reactive wrapper, `false` for a plain socket or anything else.
- * @example
- * const rx = isRxUDPSocket(socket) ? socket : fromUDPSocket(socket);
- */
-export function isRxUDPSocket(value: unknown): value is RxUDPSocket {
-  return value instanceof RxUDPSocketImpl;
 }
 
 /**

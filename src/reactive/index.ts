@@ -1,7 +1,8 @@
-export { fromUDPSocket, isRxUDPSocket } from './from-udp-socket';
+export { fromUDPSocket } from './from-udp-socket';
+export { isRxUDPSocket } from './internal/brand';
 export { openUDPSocket } from './open-udp-socket';
 export type { OpenUDPSocketOptions } from './open-udp-socket';
-export { TimeoutError } from './timeout-error';
+export { RequestTimeoutError } from './request-timeout-error';
 export type { FromUDPSocketOptions, RxUDPSocket, RxUDPSocketState, SendReceipt, UDPTarget } from './types';
 export type { SocketInput } from './internal/rx-of';
 export { sendTo } from './operators/send-to';

@@ -1,8 +1,11 @@
 import { Observable, Subject, catchError, firstValueFrom, lastValueFrom, map, mergeMap, of, range, share, toArray } from 'rxjs';
-import { TimeoutError, UDPSocketError, decode, fromUDPSocket, reply, request, text, type UDPMessageResult } from 'rxjs-udp';
+import { RequestTimeoutError, UDPSocketError, decode, fromUDPSocket, reply, request, text, type UDPMessageResult } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { useLoopbackSockets, marbles, textOf, outcomeOf } from '../../helpers/reactive';
 import { WeChatStandIn } from '../../helpers/wechat-stand-in';
+
+/** For a single question to a peer that answers it once: any reply from the peer is its answer. */
+const anyReply = (): boolean => true;
 
 describe('request (marbles over the virtual network)', () => {
   it('with timeout 10 and retries 2 against a silent peer, sends at frames 0, 10, 20 and errors ETIMEDOUT at frame 30', () => {
@@ -14,9 +17,9 @@ describe('request (marbles over the virtual network)', () => {
       const client = fromUDPSocket(net.createUDPSocket());
       const target = { address: '127.0.0.1', port };
       const sends$ = net.traffic$.pipe(map(() => 's'));
-      const exchange$ = of('ping').pipe(request(client, target, { timeout: 10, retries: 2 }));
+      const exchange$ = of('ping').pipe(request(client, target, { timeout: 10, retries: 2, match: anyReply }));
       expectObservable(sends$, '^ 40ms !').toBe('s 9ms s 9ms s');
-      expectObservable(exchange$).toBe('30ms #', undefined, new TimeoutError(3, 30, '127.0.0.1:7'));
+      expectObservable(exchange$).toBe('30ms #', undefined, new RequestTimeoutError(3, 30, '127.0.0.1:7'));
     });
   });
 
@@ -27,22 +30,22 @@ describe('request (marbles over the virtual network)', () => {
     const client = net.createUDPSocket();
     let erroredAt: number | undefined;
     of('x')
-      .pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 2 }))
+      .pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 2, match: anyReply }))
       .subscribe({ error: () => (erroredAt = scheduler.now()) });
     scheduler.flush();
     expect(erroredAt).toBe(30);
   });
 
-  it('the TimeoutError is a UDPSocketError with code ETIMEDOUT, operation request and the number of tries', () => {
+  it('the RequestTimeoutError is a UDPSocketError with code ETIMEDOUT, operation request and the number of tries', () => {
     const scheduler = marbles();
     let caught: unknown;
     scheduler.run(() => {
       const net = createVirtualNetwork({ scheduler });
       const port = net.createUDPSocket().bind(7);
       const client = net.createUDPSocket();
-      of('x').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 5, retries: 1 })).subscribe({ error: (e: unknown) => (caught = e) });
+      of('x').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 5, retries: 1, match: anyReply })).subscribe({ error: (e: unknown) => (caught = e) });
     });
-    expect(caught).toBeInstanceOf(TimeoutError);
+    expect(caught).toBeInstanceOf(RequestTimeoutError);
     expect(caught).toBeInstanceOf(UDPSocketError);
     expect(caught).toMatchObject({ code: 'ETIMEDOUT', errCode: -2, operation: 'request', attempts: 2, elapsed: 10 });
   });
@@ -55,7 +58,7 @@ describe('request (marbles over the virtual network)', () => {
       const port = server.bind(7);
       server.message$.pipe(reply(server, (m) => textOf(m).toUpperCase())).subscribe();
       const client = fromUDPSocket(net.createUDPSocket());
-      const exchange$ = of('ping').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 2 }), map(textOf));
+      const exchange$ = of('ping').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 2, match: anyReply }), map(textOf));
       expectObservable(exchange$).toBe('6ms (a|)', { a: 'PING' });
     });
   });
@@ -69,7 +72,7 @@ describe('request (marbles over the virtual network)', () => {
       // the server ignores the first datagram it receives
       server.message$.pipe(reply(server, (m, i) => (i === 0 ? undefined : textOf(m)))).subscribe();
       const client = fromUDPSocket(net.createUDPSocket());
-      const exchange$ = of('ping').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 3 }), map(textOf));
+      const exchange$ = of('ping').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 3, match: anyReply }), map(textOf));
       expectObservable(exchange$).toBe('14ms (a|)', { a: 'ping' });
     });
   });
@@ -82,10 +85,10 @@ describe('request (marbles over the virtual network)', () => {
       const client = net.createUDPSocket();
       const sends$ = net.traffic$.pipe(map(() => 's'));
       expectObservable(sends$, '^ 40ms !').toBe('s 3ms s 7ms s');
-      expectObservable(of('x').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 4, retries: 2, backoff: 2 }))).toBe(
+      expectObservable(of('x').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 4, retries: 2, backoff: 2, match: anyReply }))).toBe(
         '28ms #',
         undefined,
-        new TimeoutError(3, 28, '127.0.0.1:7'),
+        new RequestTimeoutError(3, 28, '127.0.0.1:7'),
       );
     });
   });
@@ -100,7 +103,7 @@ describe('request (marbles over the virtual network)', () => {
       const offMessage = jest.spyOn(socket, 'offMessage');
       const client = fromUDPSocket(socket);
       const sends$ = net.traffic$.pipe(map(() => 's'));
-      expectObservable(of('x').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 5 })), '^ 15ms !').toBe('');
+      expectObservable(of('x').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 5, match: anyReply })), '^ 15ms !').toBe('');
       expectObservable(sends$, '^ 60ms !').toBe('s 9ms s');
       scheduler.schedule(() => {
         expect(onMessage).toHaveBeenCalledTimes(1);
@@ -146,7 +149,7 @@ describe('request (marbles over the virtual network)', () => {
     });
   });
 
-  it('with concurrency 1, a request waits for the previous reply before it is sent', () => {
+  it('with concurrency 1 and settle 0, a request waits for the previous reply before it is sent', () => {
     const scheduler = marbles();
     scheduler.run(({ cold, expectObservable }) => {
       const net = createVirtualNetwork({ scheduler, latency: 1 });
@@ -154,13 +157,13 @@ describe('request (marbles over the virtual network)', () => {
       const port = server.bind(7);
       server.message$.pipe(reply(server, ({ message }) => message)).subscribe();
       const client = fromUDPSocket(net.createUDPSocket());
-      const replies$ = cold('ab|').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, concurrency: 1 }), map(textOf));
+      const replies$ = cold('ab|').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, concurrency: 1, settle: 0 }), map(textOf));
       expectObservable(replies$).toBe('--a-(b|)');
       expectObservable(server.message$.pipe(map(textOf)), '^ 6ms !').toBe('-a-b');
     });
   });
 
-  it('a request sent from the handler of a reply is answered by its own reply, not by the one being handled', () => {
+  it('with settle 0, a request sent from the handler of a reply is answered by its own reply, not by the one being handled', () => {
     const scheduler = marbles();
     scheduler.run(({ expectObservable }) => {
       const net = createVirtualNetwork({ scheduler, latency: 1 });
@@ -169,7 +172,7 @@ describe('request (marbles over the virtual network)', () => {
       server.message$.pipe(reply(server, ({ message }) => message)).subscribe();
       const client = fromUDPSocket(net.createUDPSocket());
       const asks = new Subject<string>();
-      const replies$ = asks.pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10 }), map(textOf), share());
+      const replies$ = asks.pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, settle: 0 }), map(textOf), share());
       replies$.subscribe((r) => (r === '1' ? asks.next('2') : r === '2' ? asks.next('3') : undefined));
       scheduler.schedule(() => asks.next('1'), 1);
       expectObservable(replies$, '^ 10ms !').toBe('---1-2-3');
@@ -233,7 +236,7 @@ describe('request (real loopback)', () => {
     const server = fromUDPSocket(socket);
     server.message$.pipe(reply(server, ({ message }) => message)).subscribe();
     const client = sockets.bound().socket;
-    const answer = await firstValueFrom(of('hello').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 1000, retries: 2 }), decode(text)));
+    const answer = await firstValueFrom(of('hello').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 1000, retries: 2, match: anyReply }), decode(text)));
     expect(answer).toBe('hello');
   });
 
@@ -242,7 +245,7 @@ describe('request (real loopback)', () => {
     const client = sockets.bound('udp6').socket;
     const result = lastValueFrom(
       of('x').pipe(
-        request(client, { address: '::1', port: silent.port }, { timeout: 20, retries: 1 }),
+        request(client, { address: '::1', port: silent.port }, { timeout: 20, retries: 1, match: anyReply }),
         toArray(),
       ),
     );
@@ -254,9 +257,9 @@ describe('request (real loopback)', () => {
     const wx = sockets.track(new WeChatStandIn());
     const rx = fromUDPSocket(wx);
     rx.bind();
-    const result = lastValueFrom(of('x').pipe(request(rx, { address: '127.0.0.1', port: silent.port }, { timeout: 10, retries: 1 })));
+    const result = lastValueFrom(of('x').pipe(request(rx, { address: '127.0.0.1', port: silent.port }, { timeout: 10, retries: 1, match: anyReply })));
     expect(wx.listenerCount('message')).toBe(1);
-    await expect(result).rejects.toBeInstanceOf(TimeoutError);
+    await expect(result).rejects.toBeInstanceOf(RequestTimeoutError);
     expect(wx.listenerCount()).toBe(0);
   });
 
@@ -266,7 +269,7 @@ describe('request (real loopback)', () => {
     const port = rx.bind();
     rx.message$.pipe(reply(rx, ({ message }) => message)).subscribe();
     const client = fromUDPSocket(sockets.track(new WeChatStandIn()));
-    const answer = await firstValueFrom(of('wx').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 1000, retries: 2 }), decode(text)));
+    const answer = await firstValueFrom(of('wx').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 1000, retries: 2, match: anyReply }), decode(text)));
     expect(answer).toBe('wx');
   });
 });
@@ -331,21 +334,21 @@ describe('request (argument checks: the operator errors when subscribed, never h
       const port = net.createUDPSocket().bind(7);
       const client = fromUDPSocket(net.createUDPSocket());
       const sends$ = net.traffic$.pipe(map(() => 's'));
-      expectObservable(of('x').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: Infinity })), '^ 45ms !').toBe('');
+      expectObservable(of('x').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: Infinity, match: anyReply })), '^ 45ms !').toBe('');
       expectObservable(sends$, '^ 100ms !').toBe('s 9ms s 9ms s 9ms s 9ms s');
     });
   });
 
   it('request with a huge backoff caps each wait at 2147483647 ms instead of never firing', () => {
     const scheduler = marbles();
-    let caught: TimeoutError | undefined;
+    let caught: RequestTimeoutError | undefined;
     scheduler.run(() => {
       const net = createVirtualNetwork({ scheduler });
       const port = net.createUDPSocket().bind(7);
       const client = fromUDPSocket(net.createUDPSocket());
       of('x')
-        .pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 1, backoff: 1e308 }))
-        .subscribe({ error: (e: TimeoutError) => (caught = e) });
+        .pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 1, backoff: 1e308, match: anyReply }))
+        .subscribe({ error: (e: RequestTimeoutError) => (caught = e) });
     });
     expect(caught).toMatchObject({ code: 'ETIMEDOUT', attempts: 2, elapsed: 10 + 2_147_483_647 });
   });

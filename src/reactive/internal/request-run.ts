@@ -2,9 +2,10 @@ import type { SchedulerAction, SchedulerLike, Subscriber, Subscription } from 'r
 import { UDPSocketError, toUDPSocketError } from '../../errors';
 import type { UDPMessageResult, UDPSendOption, UDPSocketLike } from '../../socket/types';
 import type { RxUDPSocket } from '../types';
-import { TimeoutError } from '../timeout-error';
+import { RequestTimeoutError } from '../request-timeout-error';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
+import { hubOf, type Exchange, type ExchangeOwner, type RequestHub } from './request-hub';
 import { MAX_DELAY } from './validate';
 
 /** The fixed settings of one `request` operator. */
@@ -12,57 +13,41 @@ export interface RequestSettings<T> {
   readonly rx: RxUDPSocket;
   readonly scheduler: SchedulerLike;
   readonly target: { readonly address: string; readonly port: number; readonly setBroadcast: boolean };
-  /** `address:port` of the target, for error messages. */
+  /** `address:port` of the target, for error messages and the gate of unmatched requests. */
   readonly peer: string;
+  /** The address replies must come from: the target's IP literal, `undefined` for a hostname. */
+  readonly replyAddress: string | undefined;
+  /** A broadcast or multicast target: replies come from anywhere. */
+  readonly anySource: boolean;
   readonly timeout: number;
   readonly retries: number;
   readonly backoff: number;
   readonly concurrency: number;
-  readonly match: (reply: UDPMessageResult, request: T) => boolean;
-}
-
-/** One pending request. */
-interface Exchange<T> {
-  /** Creation order: a message is offered only to exchanges that existed when it arrived. */
-  readonly seq: number;
-  readonly payload: T;
-  readonly option: UDPSendOption;
-  attempts: number;
-  /** The current wait, ms. */
-  wait: number;
-  /** Sum of the waits that ran out, ms. */
-  elapsed: number;
-  /** `scheduler.now()` at which the current wait runs out. */
-  deadline: number;
+  readonly settle: number;
+  readonly match: ((reply: UDPMessageResult, request: T) => boolean) | undefined;
 }
 
 function fire(this: SchedulerAction<RequestRun<never>>, run: RequestRun<never> | undefined): void {
   run!.expire();
 }
 
-function armedTimer(run: RequestRun<never>, scheduler: SchedulerLike, delay: number): Subscription {
-  return scheduler.schedule(fire, delay, run);
-}
-
 /**
- * The state of one subscription to a `request` operator.
- *
- * Lean on purpose (a request/response round trip is a latency figure): one reply listener
- * (`message$`) for the whole subscription, attached before the first send; one timer for all
- * pending requests, armed at the earliest deadline; one send-completion callback; per request a
- * single object. A message is offered to every pending request whose `match` accepts it.
+ * The state of one subscription to a `request` operator: its exchanges (at most `concurrency`),
+ * the values waiting behind them, and one timer armed at the earliest deadline. Replies come from
+ * the socket's {@link RequestHub}, shared with every other `request` on the socket.
  */
-export class RequestRun<T> {
-  private pending: Array<Exchange<T>> = [];
+export class RequestRun<T> implements ExchangeOwner {
+  readonly scheduler: SchedulerLike;
+  readonly settle: number;
+  /** This run's exchanges, pending or queued at a gate, in creation order. */
+  private exchanges: Exchange[] = [];
   private readonly waiting = new Fifo<T>();
   private readonly confirming: ConfirmingSocket | undefined;
   private readonly socket: UDPSocketLike;
-  private inbox: Subscription | undefined;
+  private readonly hub: RequestHub;
   private timer: Subscription | undefined;
   private armedAt = Infinity;
-  private seq = 0;
   private sourceDone = false;
-  private socketClosed = false;
   closed = false;
 
   private readonly onSent = (error: UDPSocketError | null): void => {
@@ -73,22 +58,17 @@ export class RequestRun<T> {
     private readonly settings: RequestSettings<T>,
     private readonly subscriber: Subscriber<UDPMessageResult>,
   ) {
+    this.scheduler = settings.scheduler;
+    this.settle = settings.settle;
     this.socket = settings.rx.socket;
     this.confirming = canConfirm(this.socket) ? this.socket : undefined;
-  }
-
-  /** Attaches the reply listener: before any request is sent. */
-  listen(): void {
-    this.inbox = this.settings.rx.message$.subscribe({
-      next: (message) => this.receive(message),
-      complete: () => this.onSocketClosed(),
-    });
+    this.hub = hubOf(settings.rx);
   }
 
   /** A request value from upstream. */
   push(payload: T): void {
     if (this.closed) return;
-    if (this.pending.length < this.settings.concurrency) this.start(payload);
+    if (this.exchanges.length < this.settings.concurrency) this.start(payload);
     else this.waiting.push(payload);
   }
 
@@ -104,33 +84,58 @@ export class RequestRun<T> {
     this.subscriber.error(error);
   }
 
-  /** The subscription ended: drop every request, remove the listener and the timer. */
+  /** The subscription ended: withdraw every exchange from the hub, drop the timer. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.pending = [];
+    const exchanges = this.exchanges;
+    this.exchanges = [];
     this.waiting.clear();
     this.timer?.unsubscribe();
     this.timer = undefined;
-    this.inbox?.unsubscribe();
+    for (let i = 0; i < exchanges.length; i++) this.hub.withdraw(exchanges[i]!);
   }
 
   private start(payload: T): void {
-    if (this.socketClosed) {
-      this.failSocketClosed();
-      return;
-    }
-    const { target, timeout, scheduler } = this.settings;
+    const { target, timeout, scheduler, peer, replyAddress, anySource, match } = this.settings;
     const option: UDPSendOption = target.setBroadcast
       ? { address: target.address, port: target.port, message: payload as UDPSendOption['message'], setBroadcast: true }
       : { address: target.address, port: target.port, message: payload as UDPSendOption['message'] };
-    const exchange: Exchange<T> = { seq: this.seq++, payload, option, attempts: 0, wait: timeout, elapsed: 0, deadline: 0 };
-    this.pending.push(exchange);
-    this.transmit(exchange, scheduler.now());
+    const exchange: Exchange = {
+      owner: this,
+      payload,
+      option,
+      port: target.port,
+      address: replyAddress,
+      anySource,
+      peer,
+      match: match as Exchange['match'],
+      startedAt: 0,
+      attempts: 0,
+      wait: timeout,
+      deadline: 0,
+      resend: false,
+      live: false,
+    };
+    this.exchanges.push(exchange);
+    const now = scheduler.now();
+    const admitted = this.hub.admit(exchange, now);
+    if (admitted === true) this.launch(exchange, now);
   }
 
-  private transmit(exchange: Exchange<T>, now: number): void {
+  /** {@link ExchangeOwner.begin}: the gate of an unmatched peer let a queued exchange through. */
+  begin(exchange: Exchange): void {
+    if (!this.closed) this.launch(exchange, this.scheduler.now());
+  }
+
+  private launch(exchange: Exchange, now: number): void {
+    exchange.startedAt = now;
+    this.transmit(exchange, now);
+  }
+
+  private transmit(exchange: Exchange, now: number): void {
     exchange.attempts++;
+    exchange.resend = false;
     exchange.deadline = now + exchange.wait;
     try {
       if (this.confirming !== undefined) this.confirming.sendWithCallback(exchange.option, this.onSent);
@@ -145,69 +150,72 @@ export class RequestRun<T> {
   private arm(deadline: number, now: number): void {
     this.timer?.unsubscribe();
     this.armedAt = deadline;
-    this.timer = armedTimer(this as unknown as RequestRun<never>, this.settings.scheduler, Math.max(0, deadline - now));
+    this.timer = this.scheduler.schedule(fire, Math.max(0, deadline - now), this as unknown as RequestRun<never>);
   }
 
-  /** The timer ran out: retransmit or time out every request whose wait is over, re-arm. */
+  /**
+   * The timer ran out: retransmit or time out each exchange whose wait is over, then re-arm.
+   * Exchanges that fall due together are not retransmitted as one burst (the burst that was
+   * lost to a full receive buffer would be lost again): the first goes now, the others are spread
+   * evenly over the next half of their new wait.
+   */
   expire(): void {
     this.timer = undefined;
     this.armedAt = Infinity;
     if (this.closed) return;
-    const { scheduler, retries, backoff, peer } = this.settings;
-    const now = scheduler.now();
-    const pending = this.pending;
-    const count = pending.length;
-    for (let i = 0; i < count && !this.closed; i++) {
-      const exchange = pending[i]!;
-      if (exchange.deadline > now) continue;
-      exchange.elapsed += exchange.wait;
-      if (exchange.attempts <= retries) {
-        // Bounded: a longer delay would fire at once on setTimeout, an infinite one never.
-        exchange.wait = Math.min(exchange.wait * backoff, MAX_DELAY);
+    const { retries, backoff, peer } = this.settings;
+    const now = this.scheduler.now();
+    const exchanges = this.exchanges;
+    let due = 0;
+    for (let i = 0; i < exchanges.length; i++) {
+      const exchange = exchanges[i]!;
+      if (exchange.live && exchange.deadline <= now && !exchange.resend && exchange.attempts <= retries) due++;
+    }
+    let spread = 0;
+    for (let i = 0; i < exchanges.length && !this.closed; i++) {
+      const exchange = exchanges[i]!;
+      if (!exchange.live || exchange.attempts === 0 || exchange.deadline > now) continue;
+      if (exchange.resend) {
+        this.transmit(exchange, now);
+        continue;
+      }
+      if (exchange.attempts > retries) {
+        this.fail(new RequestTimeoutError(exchange.attempts, now - exchange.startedAt, peer));
+        return;
+      }
+      // Bounded: a longer delay would fire at once on setTimeout, an infinite one never.
+      exchange.wait = Math.min(exchange.wait * backoff, MAX_DELAY);
+      const offset = spread === 0 ? 0 : Math.floor((spread * exchange.wait) / (2 * due));
+      spread++;
+      if (offset === 0) {
         this.transmit(exchange, now);
       } else {
-        this.fail(new TimeoutError(exchange.attempts, exchange.elapsed, peer));
-        return;
+        exchange.resend = true;
+        exchange.deadline = now + offset;
       }
     }
     if (this.closed) return;
     let next = Infinity;
-    for (const exchange of this.pending) if (exchange.deadline < next) next = exchange.deadline;
+    for (let i = 0; i < exchanges.length; i++) {
+      const exchange = exchanges[i]!;
+      if (exchange.live && exchange.attempts > 0 && exchange.deadline < next) next = exchange.deadline;
+    }
     if (next < this.armedAt) this.arm(next, now);
   }
 
-  private receive(message: UDPMessageResult): void {
-    const limit = this.seq;
-    const match = this.settings.match;
-    let i = 0;
-    while (!this.closed && i < this.pending.length) {
-      const exchange = this.pending[i]!;
-      if (exchange.seq >= limit) break;
-      let matched: boolean;
-      try {
-        matched = match(message, exchange.payload);
-      } catch (error) {
-        this.fail(error);
-        return;
-      }
-      if (!matched) {
-        i++;
-        continue;
-      }
-      this.pending.splice(i, 1);
-      this.subscriber.next(message);
-      this.next();
-    }
-  }
-
-  /** A request was answered: start a waiting one, or complete, or disarm when idle. */
-  private next(): void {
+  /** {@link ExchangeOwner.answer}: the hub matched a reply to one of this run's exchanges. */
+  answer(exchange: Exchange, reply: UDPMessageResult): void {
     if (this.closed) return;
-    if (this.waiting.size > 0 && this.pending.length < this.settings.concurrency) {
+    const exchanges = this.exchanges;
+    const index = exchanges.indexOf(exchange);
+    if (index >= 0) exchanges.splice(index, 1);
+    this.subscriber.next(reply);
+    if (this.closed) return;
+    if (this.waiting.size > 0 && this.exchanges.length < this.settings.concurrency) {
       this.start(this.waiting.shift()!);
       return;
     }
-    if (this.pending.length === 0) {
+    if (this.exchanges.length === 0) {
       this.timer?.unsubscribe();
       this.timer = undefined;
       this.armedAt = Infinity;
@@ -216,18 +224,9 @@ export class RequestRun<T> {
   }
 
   private maybeComplete(): void {
-    if (!this.closed && this.sourceDone && this.pending.length === 0 && this.waiting.size === 0) {
+    if (!this.closed && this.sourceDone && this.exchanges.length === 0 && this.waiting.size === 0) {
       this.close();
       this.subscriber.complete();
     }
-  }
-
-  private onSocketClosed(): void {
-    this.socketClosed = true;
-    if (this.pending.length > 0 || this.waiting.size > 0) this.failSocketClosed();
-  }
-
-  private failSocketClosed(): void {
-    this.fail(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'request', `socket closed before ${this.settings.peer} replied`));
   }
 }

@@ -1,6 +1,7 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { UDPSocketLike } from '../../socket/types';
-import { fromUDPSocket, isRxUDPSocket } from '../from-udp-socket';
+import { fromUDPSocket } from '../from-udp-socket';
+import { isRxUDPSocket } from './brand';
 import type { RxUDPSocket } from '../types';
 import { socketScheduler } from './capabilities';
 

@@ -4,7 +4,7 @@ import { UDPSocketError, type UDPOperation } from '../../errors';
 import type { UDPMessage, UDPSendOption } from '../../socket/types';
 import type { UDPTarget } from '../types';
 import { checkAddress, checkPort, describe, unreadableOption } from '../../socket/validate';
-import { isRxUDPSocket } from '../from-udp-socket';
+import { invalidSocketReason, isRxUDPSocket } from './brand';
 
 /**
  * Argument checks of the reactive layer. Each returns the `UDPSocketError` to report, or
@@ -23,22 +23,30 @@ export function failing<T, R>(error: UDPSocketError): OperatorFunction<T, R> {
   return () => throwError(() => error);
 }
 
-/** Checks an operator's socket: an `RxUDPSocket` or an object with the socket's `send` and `onMessage`. */
-export function checkSocket(operation: UDPOperation, socket: unknown): UDPSocketError | undefined {
+/**
+ * Checks an operator's socket: an `RxUDPSocket`, or an object with the socket's `send` and
+ * `onMessage` — and, with `listens` (operators that read replies through the wrapper), every
+ * listener method the wrapper calls, so a socket it cannot use is refused when subscribed
+ * instead of failing later.
+ */
+export function checkSocket(operation: UDPOperation, socket: unknown, listens = false): UDPSocketError | undefined {
+  if (isRxUDPSocket(socket)) return undefined;
+  let reason: string | undefined;
   try {
-    if (isRxUDPSocket(socket)) return undefined;
     if (
       socket !== null &&
       typeof socket === 'object' &&
       typeof (socket as { send?: unknown }).send === 'function' &&
       typeof (socket as { onMessage?: unknown }).onMessage === 'function'
     ) {
-      return undefined;
+      if (!listens) return undefined;
+      reason = invalidSocketReason(socket);
+      if (reason === undefined) return undefined;
     }
   } catch {
     // A revoked Proxy, or an object whose getters throw: no socket.
   }
-  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `socket must be an RxUDPSocket or a UDP socket, got ${describe(socket)}`);
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, reason ?? `socket must be an RxUDPSocket or a UDP socket, got ${describe(socket)}`);
 }
 
 const NO_OPTIONS = Object.freeze({});

@@ -4,7 +4,9 @@ import { UDPSocketError } from '../../errors';
 import { RequestRun, type RequestSettings } from '../internal/request-run';
 import { rxOf, schedulerOf, type SocketInput } from '../internal/rx-of';
 import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, readTarget, failing, optionsOf } from '../internal/validate';
+import { unreadableOption } from '../../socket/validate';
 import type { UDPTarget } from '../types';
+import { operate } from '../internal/operate';
 
 /** Options of {@link request}. */
 export interface RequestOptions<T> {
@@ -14,9 +16,21 @@ export interface RequestOptions<T> {
    */
   timeout: number;
   /**
-   * Retransmissions after the first send: with no reply the request errors after
+   * Tells the reply to `request` apart from replies to other questions: give one that compares an
+   * id carried in both (DNS, CoAP and SNMP messages carry one for this reason). Only replies from
+   * the target (its address and port) are offered to it; for a broadcast or multicast target,
+   * replies from anyone. Without `match` a reply is recognised by its peer alone, so requests to
+   * one peer go one at a time across the socket, `retries` must be 0 and a broadcast or
+   * multicast target is refused (each would let a reply be taken for another question's).
+   * @default none: the peer alone identifies the reply
+   */
+  match?: (reply: UDPMessageResult, request: T) => boolean;
+  /**
+   * Retransmissions after the first send: with no reply the request errors after about
    * `(retries + 1) × timeout` (with the default `backoff`). An integer >= 0, or `Infinity` to retry
    * until a reply comes or the subscriber unsubscribes (then `timeout` must be > 0 and `backoff` >= 1).
+   * Needs `match`: a late reply to the first send would otherwise be taken as the reply to the next
+   * question.
    * @default 0
    */
   retries?: number;
@@ -27,15 +41,21 @@ export interface RequestOptions<T> {
    */
   backoff?: number;
   /**
-   * Whether a received message is the reply to `request`; correlates concurrent requests.
-   * @default a message from `target`'s address and port
-   */
-  match?: (reply: UDPMessageResult, request: T) => boolean;
-  /**
-   * How many requests may be pending at once; more wait their turn. An integer >= 1, or `Infinity`.
-   * @default Infinity
+   * How many requests of this operator may be pending at once; more wait their turn. An integer
+   * >= 1, or `Infinity` (a burst larger than the peer's receive buffer is lost, and so are its
+   * retransmissions).
+   * @default 64
    */
   concurrency?: number;
+  /**
+   * After an exchange with a peer ends (answered, timed out or cancelled), how long a request
+   * without `match` to that peer waits before it is sent, in ms: a late or duplicated reply to
+   * the exchange that ended arrives meanwhile and is dropped, not taken as the next answer (as
+   * TCP's TIME-WAIT keeps old segments out of a new connection). A number in 0–2147483647.
+   * Requests with `match` are never held back by it.
+   * @default `timeout`
+   */
+  settle?: number;
   /**
    * The scheduler of the timeouts.
    * @default the socket's scheduler (virtual time on the virtual network), else `asyncScheduler`
@@ -43,28 +63,51 @@ export interface RequestOptions<T> {
   scheduler?: SchedulerLike;
 }
 
-function defaultMatch(address: string, port: number): (reply: UDPMessageResult) => boolean {
-  return (reply) => reply.remoteInfo.port === port && reply.remoteInfo.address === address;
+/** The default bound on the pending requests of one `request` operator. */
+export const DEFAULT_REQUEST_CONCURRENCY = 64;
+
+/** Whether `address` is an IP literal (IPv6 has a colon; a dotted quad is IPv4); else a hostname. */
+function isIpLiteral(address: string): boolean {
+  return address.includes(':') || /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
+}
+
+/** Whether `address` is a multicast group: 224.0.0.0/4 or ff00::/8. */
+function isMulticast(address: string): boolean {
+  if (address.includes(':')) return /^ff/i.test(address);
+  const first = Number(address.split('.', 1)[0]);
+  return first >= 224 && first <= 239;
 }
 
 /**
- * Checks the arguments of {@link request} once, at creation.
+ * Checks the arguments of {@link request} once, at creation. Never throws: an argument whose
+ * fields cannot be read (a throwing getter, a revoked Proxy) is reported like a wrong one.
  * @returns the settings, or the `UDPSocketError` the operator errors with when subscribed.
  */
 function settingsOf<T>(socket: unknown, target: unknown, options: unknown): RequestSettings<T> | UDPSocketError {
   const op = 'request';
-  const socketError = checkSocket(op, socket);
+  try {
+    return readSettings<T>(socket, target, options);
+  } catch (thrown) {
+    return unreadableOption(op, thrown);
+  }
+}
+
+function readSettings<T>(socket: unknown, target: unknown, options: unknown): RequestSettings<T> | UDPSocketError {
+  const op = 'request';
+  const socketError = checkSocket(op, socket, true);
   if (socketError !== undefined) return socketError;
   const checked = readTarget(op, target);
   if (checked instanceof UDPSocketError) return checked;
   const opts = optionsOf<RequestOptions<T>>(op, options);
   if (opts instanceof UDPSocketError) return opts;
-  const { timeout, retries = 0, backoff = 1, concurrency = Infinity, match, scheduler } = opts;
+  const { timeout, retries = 0, backoff = 1, concurrency = DEFAULT_REQUEST_CONCURRENCY, match, scheduler } = opts;
+  const settle = opts.settle ?? timeout;
   const error =
     checkNumber(op, 'timeout', timeout, { min: 0, max: MAX_DELAY }) ??
     checkNumber(op, 'retries', retries, { min: 0, integer: true, infinity: true }) ??
     checkNumber(op, 'backoff', backoff, { min: 0, above: true }) ??
     checkNumber(op, 'concurrency', concurrency, { min: 1, integer: true, infinity: true }) ??
+    checkNumber(op, 'settle', settle, { min: 0, max: MAX_DELAY }) ??
     checkFunction(op, 'match', match, true) ??
     checkScheduler(op, scheduler);
   if (error !== undefined) return error;
@@ -73,50 +116,89 @@ function settingsOf<T>(socket: unknown, target: unknown, options: unknown): Requ
     return new UDPSocketError('ERR_OUT_OF_RANGE', op, `retries Infinity needs a timeout > 0 and a backoff >= 1, got timeout ${timeout} and backoff ${backoff}`);
   }
   const { address, port, setBroadcast } = checked;
+  const peer = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+  const anySource = setBroadcast === true || (isIpLiteral(address) && isMulticast(address));
+  if (match === undefined && retries !== 0) {
+    return new UDPSocketError(
+      'ERR_INVALID_ARG_VALUE',
+      op,
+      `retries ${retries} needs match: without it a late reply to the first send to ${peer} would be taken as the reply to the next question; give match (compare an id carried in the request and its reply), or retries 0`,
+    );
+  }
+  if (match === undefined && anySource) {
+    return new UDPSocketError(
+      'ERR_INVALID_ARG_VALUE',
+      op,
+      `a ${setBroadcast === true ? 'broadcast' : 'multicast'} request to ${peer} needs match: several peers answer it, and without match their replies would be taken as the replies to the next questions`,
+    );
+  }
   return {
     rx: rxOf(socket as SocketInput),
     scheduler: schedulerOf(socket as SocketInput, scheduler),
     target: { address, port, setBroadcast: setBroadcast === true },
-    peer: address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`,
+    peer,
+    replyAddress: isIpLiteral(address) ? address.toLowerCase() : undefined,
+    anySource,
     timeout,
     retries,
     backoff,
     concurrency,
-    match: match ?? defaultMatch(address, port),
+    settle,
+    match,
   };
 }
 
 /**
- * UDP request/response: for each value, sends it to `target` and emits the first matching reply.
+ * UDP request/response: for each value, sends it to `target` and emits the reply to it.
  *
- * The reply listener (one `message$` subscription) is attached when the operator is subscribed,
- * so it is in place before any request is sent. With no matching
- * reply after `timeout` ms the datagram is sent again, `retries` times; after the last wait the
- * request errors with a {@link TimeoutError} (code `ETIMEDOUT`) — exactly `(retries + 1) × timeout`
- * after the request with the default backoff. Requests run concurrently (up to `concurrency`),
- * each reply going to every pending request whose `match` accepts it; replies are emitted as
- * they arrive. The default `match` accepts any datagram from `target`: give one that checks an
- * id when several requests to one peer may be pending at once (or set `concurrency: 1`). A reply
- * is offered only to requests sent before it arrived, never to one sent while it is handled.
- * Unsubscribing cancels every pending exchange and removes the timer and the listener.
+ * **Correlation never guesses.** Every `request` on a socket shares one reply listener, which
+ * hands each reply to at most one pending request, across operators — also to single-shot
+ * requests (`mergeMap((q) => of(q).pipe(request(...)))`), which is how a caller keeps each answer
+ * with its question. Only replies from `target` count (any source for a broadcast or multicast
+ * target). With `match`, the reply is the first one from the target that `match` accepts: many
+ * requests may be in flight (`concurrency`), retransmission is allowed, duplicates are dropped.
+ * Without `match` the peer alone identifies the reply, so the library makes that exact: requests
+ * to one peer go one at a time across the socket, each waits `settle` ms after the previous
+ * exchange with the peer ended (late and duplicated replies are dropped meanwhile), and
+ * `retries` > 0 or a broadcast / multicast target is refused when subscribed (the error names
+ * `match`). A reply nobody waits for is dropped.
  *
- * Errors: `ETIMEDOUT` ({@link TimeoutError}); the `UDPSocketError` of a failed send (on a socket
+ * With no reply after `timeout` ms the datagram is sent again, `retries` times; after the last
+ * wait the request errors with a {@link RequestTimeoutError} (code `ETIMEDOUT`) — `(retries + 1) ×
+ * timeout` after the request with the default backoff. When several requests fall due together,
+ * their retransmissions are spread over half a wait instead of leaving as one burst. Replies are
+ * emitted as they arrive; the operator completes once the source completed and every request
+ * was answered. Unsubscribing cancels every pending exchange, its timer and (with the last
+ * request on the socket) the listener.
+ *
+ * Errors: `ETIMEDOUT` ({@link RequestTimeoutError}); `ECONNREFUSED` at once when the socket
+ * reports that its (connected) peer is gone; the `UDPSocketError` of a failed send (on a socket
  * with `sendWithCallback`; a WeChat / Taro socket reports send failures on `error$` only, so
- * there the request times out); `ERR_SOCKET_DGRAM_NOT_RUNNING` when the socket closes while a
- * request waits; whatever `match` throws. A bad argument errors the operator when subscribed
- * (nothing is sent): `ERR_INVALID_ARG_TYPE` (a socket, target, option or `match` of the wrong
- * type), `ERR_INVALID_ADDRESS` / `ERR_SOCKET_BAD_PORT` (the target), `ERR_OUT_OF_RANGE` (a
- * `timeout`, `retries`, `backoff` or `concurrency` out of range, NaN included).
+ * there the request times out); `ERR_SOCKET_DGRAM_NOT_RUNNING` when the socket is or gets
+ * closed while a request waits; whatever `match` throws. A bad argument errors the operator when
+ * subscribed (nothing is sent): `ERR_INVALID_ARG_TYPE` (a socket, target, option or `match` of
+ * the wrong type, or one whose fields cannot be read), `ERR_INVALID_ADDRESS` /
+ * `ERR_SOCKET_BAD_PORT` (the target), `ERR_OUT_OF_RANGE` (a `timeout`, `retries`, `backoff`,
+ * `concurrency` or `settle` out of range, NaN included), `ERR_INVALID_ARG_VALUE` (`retries` or a
+ * broadcast / multicast target without `match`).
  *
  * @param socket - an {@link RxUDPSocket} or a plain socket; timeouts run on its scheduler.
  * @param target - the peer to ask.
- * @param options - `timeout` (required), `retries`, `backoff`, `match`, `concurrency`, `scheduler`.
+ * @param options - `timeout` (required), `match`, `retries`, `backoff`, `concurrency`, `settle`, `scheduler`.
  * @returns an operator from request payloads to reply messages.
  * @example
- * of('time?').pipe(
- *   request(rx, { address: '127.0.0.1', port: 3000 }, { timeout: 500, retries: 2 }),
- *   decode(text),
- * ).subscribe({ next: console.log, error: (e) => console.error(e.code) }); // 'ETIMEDOUT' after 1.5 s
+ * // Each question carries an id; its reply echoes it.
+ * const ask = (id: number) => JSON.stringify({ id, q: 'time?' });
+ * const idOf = (m: UDPMessageResult) => (JSON.parse(new TextDecoder().decode(m.message)) as { id: number }).id;
+ * from([1, 2, 3]).pipe(
+ *   map(ask),
+ *   request(rx, { address: '127.0.0.1', port: 3000 }, {
+ *     timeout: 500,
+ *     retries: 2,
+ *     match: (reply, question) => idOf(reply) === (JSON.parse(question) as { id: number }).id,
+ *   }),
+ *   decode(json<{ id: number; time: string }>()),
+ * ).subscribe({ next: console.log, error: (e) => console.error(e.code) });
  */
 export function request<T extends UDPMessage>(
   socket: SocketInput,
@@ -128,16 +210,10 @@ export function request<T extends UDPMessage>(
   return (source) =>
     new Observable<UDPMessageResult>((subscriber) => {
       const run = new RequestRun<T>(settings, subscriber);
-      // The reply listener first: in place before the first datagram leaves.
-      run.listen();
-      const upstream = source.subscribe({
-        next: (payload) => run.push(payload),
-        error: (error: unknown) => run.fail(error),
-        complete: () => run.end(),
-      });
-      return () => {
-        run.close();
-        upstream.unsubscribe();
-      };
+      // The socket's reply listener is attached by its hub before the first datagram leaves.
+      source.subscribe(
+        operate({ destination: subscriber, next: (payload: T) => run.push(payload), error: (error) => run.fail(error), complete: () => run.end() }),
+      );
+      return () => run.close();
     });
 }

@@ -3,13 +3,15 @@ import { UDPSocketError } from '../errors';
 /**
  * The error of {@link request} when no matching reply arrived after the last try.
  *
- * A `UDPSocketError` with code `ETIMEDOUT` (WeChat `errCode` -2); match on `code`, or with
- * `instanceof TimeoutError`. Not the `TimeoutError` of RxJS's `timeout` operator.
+ * A `UDPSocketError` with code `ETIMEDOUT` (WeChat `errCode` -2) and `name`
+ * `'RequestTimeoutError'`; match on `code`, or with `instanceof RequestTimeoutError`. Named apart
+ * from RxJS's own `TimeoutError` (of its `timeout` operator), so both can be imported side by side.
  *
  * @example
- * request$.pipe(catchError((error) => (error instanceof TimeoutError ? of(fallback) : throwError(() => error))));
+ * request$.pipe(catchError((error) => (error instanceof RequestTimeoutError ? of(fallback) : throwError(() => error))));
  */
-export class TimeoutError extends UDPSocketError {
+export class RequestTimeoutError extends UDPSocketError {
+  override readonly name: string = 'RequestTimeoutError';
   /** How many datagrams were sent: the first try plus the retransmissions. */
   readonly attempts: number;
   /** How long, in ms (frames on virtual time), the exchange waited in total. */

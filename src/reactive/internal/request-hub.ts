@@ -1,0 +1,353 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { UDPSocketError } from '../../errors';
+import type { UDPMessageResult, UDPSendOption } from '../../socket/types';
+import type { RxUDPSocket } from '../types';
+
+/** What a {@link RequestHub} needs of the operator run an exchange belongs to. */
+export interface ExchangeOwner {
+  readonly scheduler: SchedulerLike;
+  /** Quiet time after an exchange of this run ends, ms (see `RequestOptions.settle`). */
+  readonly settle: number;
+  /** The gate admitted a queued exchange: send it now. */
+  begin(exchange: Exchange): void;
+  /** A reply for `exchange` arrived (the hub removed it already). */
+  answer(exchange: Exchange, reply: UDPMessageResult): void;
+  /** The exchange cannot go on (the socket closed or refused): error the run. */
+  fail(error: unknown): void;
+}
+
+/** One request: a question to a peer, waiting for its answer. */
+export interface Exchange {
+  readonly owner: ExchangeOwner;
+  readonly payload: unknown;
+  readonly option: UDPSendOption;
+  /** The port replies must come from. */
+  readonly port: number;
+  /** The address replies must come from; `undefined` for a hostname target (the port alone is checked). */
+  readonly address: string | undefined;
+  /** A broadcast or multicast question: any source may answer (a `match` is then required). */
+  readonly anySource: boolean;
+  /** `peer` key of the gate, `address:port` as given. */
+  readonly peer: string;
+  /** Whether a reply is recognised by `match` (else by its peer alone). */
+  readonly match: ((reply: UDPMessageResult, request: never) => boolean) | undefined;
+  /** `scheduler.now()` when first sent. */
+  startedAt: number;
+  attempts: number;
+  /** The current wait, ms. */
+  wait: number;
+  /** `scheduler.now()` at which the current wait runs out (or, with `resend`, the retransmission is due). */
+  deadline: number;
+  /** The retransmission was spread: at `deadline` send again instead of counting a timeout. */
+  resend: boolean;
+  /** Pending (in the hub's tables) or queued at its gate; false once ended. */
+  live: boolean;
+}
+
+/**
+ * The requests to one peer made without `match`: they go one at a time, and after any exchange
+ * with the peer ends the peer stays quiet for the `settle` time of that exchange (a late reply,
+ * or a duplicate, is then dropped instead of being taken by the next question).
+ */
+interface Gate {
+  /** The unmatched exchange in flight, if any: nothing else to the peer starts meanwhile. */
+  exclusive: Exchange | undefined;
+  /** Exchanges waiting for their turn, in order. */
+  readonly queue: Exchange[];
+  /** Until when replies from the peer may still belong to an exchange that ended. */
+  quietUntil: number;
+  /** A wake-up armed for the head of `queue`. */
+  timer: Subscription | undefined;
+}
+
+/** The hub of each wrapper: one per socket, made on first use. */
+const hubs = new WeakMap<RxUDPSocket, RequestHub>();
+
+/** The request demultiplexer of `rx`: every `request` on one socket shares it. */
+export function hubOf(rx: RxUDPSocket): RequestHub {
+  let hub = hubs.get(rx);
+  if (hub === undefined) {
+    hub = new RequestHub(rx);
+    hubs.set(rx, hub);
+  }
+  return hub;
+}
+
+/** Whether a reply from `actual` comes from `expected` (an IPv4 peer may show as `::ffff:a.b.c.d`). */
+function sameAddress(expected: string, actual: string): boolean {
+  if (expected === actual) return true;
+  return actual.length > 7 && actual.startsWith('::ffff:') && actual.slice(7) === expected;
+}
+
+function wake(this: unknown, gate: { hub: RequestHub; gate: Gate } | undefined): void {
+  const { hub, gate: g } = gate!;
+  g.timer = undefined;
+  hub.pump(g);
+}
+
+/**
+ * One reply listener per socket, demultiplexing for every pending request of every `request`
+ * operator on it: a reply goes to at most one request, and a reply nobody waits for (a duplicate,
+ * a late answer, a stranger's datagram) is dropped and counted.
+ *
+ * A reply is offered to the pending exchanges whose target it comes from (address and port; for
+ * a broadcast or multicast question, any source), oldest first; an exchange with `match` takes it
+ * only when `match` accepts it, one without takes it as it is — such an exchange is alone with
+ * its peer (see {@link Gate}).
+ */
+export class RequestHub {
+  /** Pending exchanges with a single peer, by the port they wait on. */
+  private readonly byPort = new Map<number, Exchange[]>();
+  /** Pending broadcast / multicast exchanges (all have a `match`). */
+  private anySource: Exchange[] = [];
+  /** Gates of the peers that unmatched requests were made to. */
+  private readonly gates = new Map<string, Gate>();
+  /** Until when a reply to an ended matched exchange may still come (for gates made later). */
+  private matchedQuietUntil = -Infinity;
+  /** Exchanges pending or queued at a gate: the listeners are held while this is above 0. */
+  private live = 0;
+  private inbox: Subscription | undefined;
+  private problems: Subscription | undefined;
+  private socketClosed = false;
+  /** Replies that no pending request took (duplicates, late answers, strangers). */
+  dropped = 0;
+
+  constructor(private readonly rx: RxUDPSocket) {}
+
+  /**
+   * Registers a new exchange: pending at once (the caller sends it) when its peer allows,
+   * else queued at the peer's gate until {@link ExchangeOwner.begin}.
+   * @returns whether the caller may send now; `undefined` when the socket is closed (the owner
+   * was failed).
+   */
+  admit(exchange: Exchange, now: number): boolean | undefined {
+    if (this.live++ === 0) this.attach();
+    if (this.socketClosed) {
+      this.live--;
+      this.detachIfIdle();
+      exchange.live = false;
+      exchange.owner.fail(closedError(exchange));
+      return undefined;
+    }
+    exchange.live = true;
+    const gates = this.gates;
+    if (exchange.match === undefined) {
+      if (gates.size >= 256) this.sweep(now);
+      let gate = gates.get(exchange.peer);
+      if (gate === undefined) {
+        gate = { exclusive: undefined, queue: [], quietUntil: this.matchedQuietUntil, timer: undefined };
+        gates.set(exchange.peer, gate);
+      }
+      if (gate.queue.length === 0 && this.mayGoAlone(gate, exchange, now)) {
+        gate.exclusive = exchange;
+        this.add(exchange);
+        return true;
+      }
+      gate.queue.push(exchange);
+      this.armWake(gate, now);
+      return false;
+    }
+    if (gates.size > 0) {
+      const gate = gates.get(exchange.peer);
+      if (gate !== undefined && (gate.exclusive !== undefined || gate.queue.length > 0)) {
+        gate.queue.push(exchange);
+        return false;
+      }
+    }
+    this.add(exchange);
+    return true;
+  }
+
+  /** An exchange ends without an answer (timeout, unsubscribe, error): withdraw it. */
+  withdraw(exchange: Exchange): void {
+    if (!exchange.live) return;
+    exchange.live = false;
+    const gate = this.gates.get(exchange.peer);
+    if (gate !== undefined) {
+      const queued = gate.queue.indexOf(exchange);
+      if (queued >= 0) {
+        gate.queue.splice(queued, 1);
+        this.live--;
+        if (queued === 0) this.pump(gate);
+        this.detachIfIdle();
+        return;
+      }
+    }
+    this.remove(exchange);
+    this.ended(exchange);
+  }
+
+  /** The listener of every reply on the socket. */
+  private receive(reply: UDPMessageResult): void {
+    const info = reply.remoteInfo;
+    const list = this.byPort.get(info.port);
+    if (list !== undefined) {
+      for (let i = 0; i < list.length; i++) {
+        const exchange = list[i]!;
+        if (exchange.address !== undefined && !sameAddress(exchange.address, info.address)) continue;
+        if (!this.accepts(exchange, reply)) {
+          if (!exchange.live) return; // match threw: its run failed
+          continue;
+        }
+        this.take(exchange, list, i, reply);
+        return;
+      }
+    }
+    const any = this.anySource;
+    for (let i = 0; i < any.length; i++) {
+      const exchange = any[i]!;
+      if (!this.accepts(exchange, reply)) {
+        if (!exchange.live) return;
+        continue;
+      }
+      this.take(exchange, any, i, reply);
+      return;
+    }
+    this.dropped++;
+  }
+
+  private accepts(exchange: Exchange, reply: UDPMessageResult): boolean {
+    const match = exchange.match;
+    if (match === undefined) return true;
+    try {
+      return match(reply, exchange.payload as never);
+    } catch (error) {
+      exchange.owner.fail(error);
+      return false;
+    }
+  }
+
+  private take(exchange: Exchange, list: Exchange[], index: number, reply: UDPMessageResult): void {
+    list.splice(index, 1);
+    if (list.length === 0 && list !== this.anySource) this.byPort.delete(exchange.port);
+    exchange.live = false;
+    this.ended(exchange);
+    exchange.owner.answer(exchange, reply);
+  }
+
+  /** Bookkeeping once an exchange left the tables: quiet time, the next in line, the listeners. */
+  private ended(exchange: Exchange): void {
+    this.live--;
+    const quietUntil = exchange.owner.scheduler.now() + exchange.owner.settle;
+    const gate = this.gates.size > 0 ? this.gates.get(exchange.peer) : undefined;
+    if (exchange.match !== undefined && quietUntil > this.matchedQuietUntil) this.matchedQuietUntil = quietUntil;
+    if (gate !== undefined) {
+      if (gate.exclusive === exchange) gate.exclusive = undefined;
+      if (quietUntil > gate.quietUntil) gate.quietUntil = quietUntil;
+      this.pump(gate);
+    }
+    this.detachIfIdle();
+  }
+
+  /** Whether the unmatched `exchange` may start now: nothing else to its peer, and the peer quiet. */
+  private mayGoAlone(gate: Gate, exchange: Exchange, now: number): boolean {
+    if (gate.exclusive !== undefined || now < gate.quietUntil) return false;
+    const list = this.byPort.get(exchange.port);
+    if (list === undefined) return true;
+    for (let i = 0; i < list.length; i++) if (list[i]!.peer === exchange.peer) return false;
+    return true;
+  }
+
+  /** Starts what the gate lets through now, in order; arms a wake-up for a quiet period. */
+  pump(gate: Gate): void {
+    const queue = gate.queue;
+    while (queue.length > 0) {
+      const head = queue[0]!;
+      const now = head.owner.scheduler.now();
+      if (head.match === undefined) {
+        if (!this.mayGoAlone(gate, head, now)) {
+          this.armWake(gate, now);
+          return;
+        }
+        queue.shift();
+        gate.exclusive = head;
+        this.add(head);
+        head.owner.begin(head);
+        return;
+      }
+      if (gate.exclusive !== undefined) return;
+      queue.shift();
+      this.add(head);
+      head.owner.begin(head);
+    }
+  }
+
+  private armWake(gate: Gate, now: number): void {
+    const head = gate.queue[0];
+    if (head === undefined || gate.exclusive !== undefined || gate.timer !== undefined) return;
+    if (now >= gate.quietUntil) return; // waits for a pending exchange to end, not for time
+    gate.timer = head.owner.scheduler.schedule(wake, gate.quietUntil - now, { hub: this, gate });
+  }
+
+  /** Drops idle gates whose quiet time is over, so the gates of many peers do not pile up. */
+  private sweep(now: number): void {
+    for (const [peer, gate] of this.gates) {
+      if (gate.exclusive === undefined && gate.queue.length === 0 && gate.timer === undefined && gate.quietUntil <= now) {
+        this.gates.delete(peer);
+      }
+    }
+  }
+
+  private add(exchange: Exchange): void {
+    if (exchange.anySource) {
+      this.anySource.push(exchange);
+      return;
+    }
+    const list = this.byPort.get(exchange.port);
+    if (list === undefined) this.byPort.set(exchange.port, [exchange]);
+    else list.push(exchange);
+  }
+
+  private remove(exchange: Exchange): void {
+    if (exchange.anySource) {
+      const index = this.anySource.indexOf(exchange);
+      if (index >= 0) this.anySource.splice(index, 1);
+      return;
+    }
+    const list = this.byPort.get(exchange.port);
+    if (list === undefined) return;
+    const index = list.indexOf(exchange);
+    if (index >= 0) list.splice(index, 1);
+    if (list.length === 0) this.byPort.delete(exchange.port);
+  }
+
+  private attach(): void {
+    const rx = this.rx;
+    this.problems = rx.error$.subscribe((error) => this.onSocketError(error));
+    this.inbox = rx.message$.subscribe({
+      next: (reply) => this.receive(reply),
+      error: (error: unknown) => this.failAll(() => error),
+      complete: () => {
+        this.socketClosed = true;
+        this.failAll(closedError);
+      },
+    });
+  }
+
+  private detachIfIdle(): void {
+    if (this.live > 0) return;
+    const { inbox, problems } = this;
+    this.inbox = undefined;
+    this.problems = undefined;
+    inbox?.unsubscribe();
+    problems?.unsubscribe();
+  }
+
+  /** `ECONNREFUSED`: the (connected) peer is gone; every pending request on the socket fails now. */
+  private onSocketError(error: UDPSocketError): void {
+    if (error.code === 'ECONNREFUSED') this.failAll(() => error);
+  }
+
+  /** Fails the run of every pending or queued exchange, once per run. */
+  private failAll(errorOf: (exchange: Exchange) => unknown): void {
+    const owners = new Map<ExchangeOwner, Exchange>();
+    for (const list of this.byPort.values()) for (const exchange of list) if (!owners.has(exchange.owner)) owners.set(exchange.owner, exchange);
+    for (const exchange of this.anySource) if (!owners.has(exchange.owner)) owners.set(exchange.owner, exchange);
+    for (const gate of this.gates.values()) for (const exchange of gate.queue) if (!owners.has(exchange.owner)) owners.set(exchange.owner, exchange);
+    for (const [owner, exchange] of owners) owner.fail(errorOf(exchange));
+  }
+}
+
+function closedError(exchange: Exchange): UDPSocketError {
+  return new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'request', `socket closed before ${exchange.peer} replied`);
+}
