@@ -6,8 +6,10 @@ import type { RxUDPSocket } from '../types';
 /** What a {@link RequestHub} needs of the operator run an exchange belongs to. */
 export interface ExchangeOwner {
   readonly scheduler: SchedulerLike;
-  /** Quiet time after an exchange of this run ends, ms (see `RequestOptions.settle`). */
+  /** Quiet time after an exchange of this run ends unanswered, ms (see `RequestOptions.settle`). */
   readonly settle: number;
+  /** Quiet time after an exchange of this run is answered, ms. */
+  readonly settleAnswered: number;
   /** The gate admitted a queued exchange: send it now. */
   begin(exchange: Exchange): void;
   /** A reply for `exchange` arrived (the hub removed it already). */
@@ -45,9 +47,10 @@ export interface Exchange {
 }
 
 /**
- * The requests to one peer made without `match`: they go one at a time, and after any exchange
- * with the peer ends the peer stays quiet for the `settle` time of that exchange (a late reply,
- * or a duplicate, is then dropped instead of being taken by the next question).
+ * The requests to one peer made without `match`: they go one at a time, and after an exchange
+ * with the peer ends the peer stays quiet for the `settle` time of that exchange — by default
+ * `timeout` after one that ended unanswered, whose reply may still be on its way, and none after
+ * an answered one — so a late reply is dropped instead of being taken by the next question.
  */
 interface Gate {
   /** The unmatched exchange in flight, if any: nothing else to the peer starts meanwhile. */
@@ -174,7 +177,7 @@ export class RequestHub {
       }
     }
     this.remove(exchange);
-    this.ended(exchange);
+    this.ended(exchange, false);
   }
 
   /** The listener of every reply on the socket. */
@@ -221,14 +224,15 @@ export class RequestHub {
     list.splice(index, 1);
     if (list.length === 0 && list !== this.anySource) this.byPort.delete(exchange.port);
     exchange.live = false;
-    this.ended(exchange);
+    this.ended(exchange, true);
     exchange.owner.answer(exchange, reply);
   }
 
   /** Bookkeeping once an exchange left the tables: quiet time, the next in line, the listeners. */
-  private ended(exchange: Exchange): void {
+  private ended(exchange: Exchange, answered: boolean): void {
     this.live--;
-    const quietUntil = exchange.owner.scheduler.now() + exchange.owner.settle;
+    const owner = exchange.owner;
+    const quietUntil = owner.scheduler.now() + (answered ? owner.settleAnswered : owner.settle);
     const gate = this.gates.size > 0 ? this.gates.get(exchange.peer) : undefined;
     if (exchange.match !== undefined && quietUntil > this.matchedQuietUntil) this.matchedQuietUntil = quietUntil;
     if (gate !== undefined) {

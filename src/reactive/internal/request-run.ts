@@ -23,7 +23,10 @@ export interface RequestSettings<T> {
   readonly retries: number;
   readonly backoff: number;
   readonly concurrency: number;
+  /** Quiet time after an unanswered exchange (`settle`, default `timeout`). */
   readonly settle: number;
+  /** Quiet time after an answered exchange (`settle`, default 0). */
+  readonly settleAnswered: number;
   readonly match: ((reply: UDPMessageResult, request: T) => boolean) | undefined;
 }
 
@@ -39,6 +42,7 @@ function fire(this: SchedulerAction<RequestRun<never>>, run: RequestRun<never> |
 export class RequestRun<T> implements ExchangeOwner {
   readonly scheduler: SchedulerLike;
   readonly settle: number;
+  readonly settleAnswered: number;
   /** This run's exchanges, pending or queued at a gate, in creation order. */
   private exchanges: Exchange[] = [];
   private readonly waiting = new Fifo<T>();
@@ -60,6 +64,7 @@ export class RequestRun<T> implements ExchangeOwner {
   ) {
     this.scheduler = settings.scheduler;
     this.settle = settings.settle;
+    this.settleAnswered = settings.settleAnswered;
     this.socket = settings.rx.socket;
     this.confirming = canConfirm(this.socket) ? this.socket : undefined;
     this.hub = hubOf(settings.rx);

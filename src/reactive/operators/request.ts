@@ -48,12 +48,16 @@ export interface RequestOptions<T> {
    */
   concurrency?: number;
   /**
-   * After an exchange with a peer ends (answered, timed out or cancelled), how long a request
-   * without `match` to that peer waits before it is sent, in ms: a late or duplicated reply to
-   * the exchange that ended arrives meanwhile and is dropped, not taken as the next answer (as
-   * TCP's TIME-WAIT keeps old segments out of a new connection). A number in 0–2147483647.
-   * Requests with `match` are never held back by it.
-   * @default `timeout`
+   * After an exchange with a peer ends, how long a request without `match` to that peer waits
+   * before it is sent, in ms: a late or duplicated reply to the exchange that ended arrives
+   * meanwhile and is dropped, not taken as the next answer (as TCP's TIME-WAIT keeps old segments
+   * out of a new connection). A number in 0–2147483647. By default `timeout` after an exchange
+   * that ended unanswered (timed out or cancelled: its reply may still be on the way) and 0 after
+   * an answered one; a value given applies after both — set it on a network that duplicates
+   * datagrams. A reply slower than `timeout + settle`, or a duplicate later than `settle`, is
+   * beyond what the peer alone can tell: give `match` instead. Requests with `match` are never
+   * held back by it.
+   * @default `timeout` after an unanswered exchange, 0 after an answered one
    */
   settle?: number;
   /**
@@ -102,6 +106,7 @@ function readSettings<T>(socket: unknown, target: unknown, options: unknown): Re
   if (opts instanceof UDPSocketError) return opts;
   const { timeout, retries = 0, backoff = 1, concurrency = DEFAULT_REQUEST_CONCURRENCY, match, scheduler } = opts;
   const settle = opts.settle ?? timeout;
+  const settleAnswered = opts.settle ?? 0;
   const error =
     checkNumber(op, 'timeout', timeout, { min: 0, max: MAX_DELAY }) ??
     checkNumber(op, 'retries', retries, { min: 0, integer: true, infinity: true }) ??
@@ -144,6 +149,7 @@ function readSettings<T>(socket: unknown, target: unknown, options: unknown): Re
     backoff,
     concurrency,
     settle,
+    settleAnswered,
     match,
   };
 }
@@ -158,8 +164,8 @@ function readSettings<T>(socket: unknown, target: unknown, options: unknown): Re
  * target). With `match`, the reply is the first one from the target that `match` accepts: many
  * requests may be in flight (`concurrency`), retransmission is allowed, duplicates are dropped.
  * Without `match` the peer alone identifies the reply, so the library makes that exact: requests
- * to one peer go one at a time across the socket, each waits `settle` ms after the previous
- * exchange with the peer ended (late and duplicated replies are dropped meanwhile), and
+ * to one peer go one at a time across the socket, one after an unanswered exchange waits
+ * `settle` ms (default `timeout`: a late reply arriving meanwhile is dropped), and
  * `retries` > 0 or a broadcast / multicast target is refused when subscribed (the error names
  * `match`). A reply nobody waits for is dropped.
  *
