@@ -13,13 +13,13 @@ import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { useLoopbackSockets, loopbackOf, marbles, textOf } from '../helpers/reactive';
 import { delay, nextEvent } from '../helpers/events';
 import { WeChatStandIn } from '../helpers/wechat-stand-in';
+import { listenerCount } from '../../src/socket/udp-socket';
 
 const sockets = useLoopbackSockets();
 
 /** The listeners on a socket of createUDPSocket, per event (close/error/listening/message). */
 function listenersOf(socket: UDPSocket): string {
-  const lists = socket as unknown as Record<string, { listeners: unknown[] }>;
-  return ['close', 'error', 'listening', 'message'].map((e) => `${e} ${lists[`${e}Listeners`]!.listeners.length}`).join(', ');
+  return (['close', 'error', 'listening', 'message'] as const).map((e) => `${e} ${listenerCount(socket, e)}`).join(', ');
 }
 
 describe.each<UDPSocketType>(['udp4', 'udp6'])('fromUDPSocket over real %s loopback', (type) => {

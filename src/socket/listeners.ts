@@ -1,28 +1,25 @@
-import { reportUnhandledError } from 'rxjs/internal/util/reportUnhandledError';
+import { CopyOnWriteList } from '../internal/copy-on-write-list';
+import { reportUnhandledError } from '../internal/report-unhandled-error';
 
 /**
- * The listeners of one event, in registration order. Copy-on-write: `add`/`remove` replace the
- * array and `emit` iterates the one it started with, so dispatch allocates nothing and a listener
- * removing itself (or adding another) does not disturb the dispatch in progress.
+ * The listeners of one socket event, in registration order, on the package's one copy-on-write
+ * list: dispatch allocates nothing, and a listener removing itself (or adding another) does not
+ * disturb the dispatch in progress.
  */
-export class ListenerList<T> {
-  listeners: ReadonlyArray<(value: T) => void> = [];
-
-  add(listener: (value: T) => void): void {
-    this.listeners = [...this.listeners, listener];
-  }
-
-  /** Removes every registration of `listener`, or all listeners when it is undefined. */
+export class ListenerList<T> extends CopyOnWriteList<(value: T) => void> {
+  /** Removes every registration of `listener`, or all listeners when it is undefined (`offX()`). */
   remove(listener: ((value: T) => void) | undefined): void {
-    this.listeners = listener === undefined ? [] : this.listeners.filter((l) => l !== listener);
+    if (listener === undefined) this.take();
+    else this.removeEvery(listener);
   }
 
   /**
    * Calls each listener with `value`. A throwing listener does not stop the others; its error is
-   * re-thrown asynchronously the way RxJS reports unhandled errors (`config.onUnhandledError`).
+   * reported through {@link reportUnhandledError} (`config.onUnhandledError`, else re-thrown on a
+   * job of its own).
    */
   emit(value: T): void {
-    const listeners = this.listeners;
+    const listeners = this.items;
     for (let i = 0; i < listeners.length; i++) {
       try {
         listeners[i]!(value);

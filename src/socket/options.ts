@@ -1,0 +1,104 @@
+import { asapScheduler, type SchedulerLike } from 'rxjs';
+import { UDPSocketError, reasonOf } from '../errors';
+import { defaultDriver } from '../driver/default-driver';
+import type { UdpDriver, UdpHandleOptions } from '../driver/udp-driver';
+import type { UDPSocketOptions } from './types';
+import { describe } from './validate';
+
+/** The largest SO_RCVBUF / SO_SNDBUF a socket accepts, bytes. */
+export const MAX_BUFFER_SIZE = 0x7fffffff;
+
+/** The options of {@link createUDPSocket}, checked. */
+export interface SocketSettings {
+  /** The driver, or `null` when none is usable: the socket then starts closed. */
+  readonly driver: UdpDriver | null;
+  /** The driver's scheduler, read once (`asapScheduler` when there is no usable driver). */
+  readonly scheduler: SchedulerLike;
+  /** What the driver applies when it opens the handle. */
+  readonly handleOptions: UdpHandleOptions;
+  /** What to report on `onError` once the socket exists, in order. */
+  readonly errors: UDPSocketError[];
+}
+
+/** A driver's scheduler, or undefined when `value` is not a usable driver (never throws). */
+function schedulerOf(value: unknown): SchedulerLike | undefined {
+  try {
+    if (value === null || typeof value !== 'object' || typeof (value as UdpDriver).open !== 'function') return undefined;
+    const scheduler: unknown = (value as UdpDriver).scheduler;
+    return scheduler !== null && typeof scheduler === 'object' && typeof (scheduler as SchedulerLike).schedule === 'function'
+      ? (scheduler as SchedulerLike)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks the options of `createUDPSocket` without ever throwing: each bad field is one error and
+ * is ignored; an unusable driver, or options that cannot be read at all (a getter that throws, a
+ * revoked Proxy), is one error and leaves the socket closed — better than a silent fallback to
+ * real sockets. Each field is read once.
+ */
+export function parseSocketOptions(options: unknown): SocketSettings {
+  const errors: UDPSocketError[] = [];
+  const handleOptions: UdpHandleOptions = {};
+  const bad = (name: string, expected: string, value: unknown): void => {
+    errors.push(
+      new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `option ${name} must be ${expected}, got ${describe(value)}; ignored`),
+    );
+  };
+  /** The default driver, or null after the error saying this platform has none. */
+  const fallback = (): SocketSettings => {
+    const driver = defaultDriver(errors);
+    return { driver, scheduler: driver?.scheduler ?? asapScheduler, handleOptions, errors };
+  };
+  if (options === undefined) return fallback();
+  if (options === null || typeof options !== 'object') {
+    bad('options', 'an object', options);
+    return fallback();
+  }
+  let fields: UDPSocketOptions;
+  try {
+    const { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup } = options as UDPSocketOptions;
+    fields = { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup };
+  } catch (thrown) {
+    errors.push(
+      new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `options could not be read: ${reasonOf(thrown)}; the socket is closed`, { cause: thrown }),
+    );
+    return { driver: null, scheduler: asapScheduler, handleOptions, errors };
+  }
+  let driver: UdpDriver | null;
+  let scheduler: SchedulerLike = asapScheduler;
+  if (fields.driver === undefined) {
+    driver = defaultDriver(errors);
+    if (driver !== null) scheduler = driver.scheduler;
+  } else {
+    const driverScheduler = schedulerOf(fields.driver);
+    if (driverScheduler === undefined) {
+      driver = null;
+      errors.push(
+        new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `option driver must be a UdpDriver, got ${describe(fields.driver)}; the socket is closed`),
+      );
+    } else {
+      driver = fields.driver;
+      scheduler = driverScheduler;
+    }
+  }
+  for (const name of ['reuseAddr', 'ipv6Only'] as const) {
+    const value = fields[name];
+    if (value === undefined) continue;
+    if (typeof value === 'boolean') handleOptions[name] = value;
+    else bad(name, 'a boolean', value);
+  }
+  for (const name of ['recvBufferSize', 'sendBufferSize'] as const) {
+    const value = fields[name];
+    if (value === undefined) continue;
+    if (typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_BUFFER_SIZE) handleOptions[name] = value;
+    else bad(name, 'a positive integer', value);
+  }
+  if (fields.lookup !== undefined) {
+    if (typeof fields.lookup === 'function') handleOptions.lookup = fields.lookup;
+    else bad('lookup', 'a function', fields.lookup);
+  }
+  return { driver, scheduler, handleOptions, errors };
+}
