@@ -12,6 +12,7 @@ const config: Config = {
     '^rxjs-udp$': '<rootDir>/src/node/index.ts',
     '^rxjs-udp/testing$': '<rootDir>/src/testing/index.ts',
   },
+  setupFilesAfterEnv: ['<rootDir>/spec/setup/no-system-resolver.ts'],
   testTimeout: 10000,
 };
 

@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import {
   createUDPSocket,
   nodeDgramDriver,
-  type UDPLookupFunction,
   type UDPSocketType,
   type UdpDoneCallback,
   type UdpDriver,
   type UdpHandle,
 } from 'rxjs-udp';
 import { delay, record } from '../helpers/events';
+import { hostsLookup } from '../helpers/lookup';
 import { LOOPBACK } from '../helpers/node';
 import { SocketPool, expectEcho } from '../helpers/sockets';
 
@@ -74,8 +74,7 @@ function guardedDriver(ports: Set<number>): UdpDriver {
 }
 
 /** Every hostname fails to resolve, synchronously: no DNS traffic. */
-const noDns: UDPLookupFunction = (hostname, family, callback) =>
-  callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', family);
+const noDns = hostsLookup();
 
 function detachedBuffer(): ArrayBuffer {
   const buffer = new ArrayBuffer(4);
