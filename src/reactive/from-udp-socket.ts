@@ -10,7 +10,7 @@ import type {
   UDPSendOption,
   UDPSocketLike,
 } from '../socket/types';
-import { describe } from '../socket/validate';
+import { describe } from '../internal/validators';
 import { socketScheduler, type BindWithAddress, type QueryableSocket } from './internal/capabilities';
 import { sendOne } from './internal/send-one';
 import { errorOfPayload } from './internal/socket-error';

@@ -4,7 +4,7 @@ import { parseSocketOptions } from './options';
 import { SocketCore } from './socket-core';
 import type { UDPSocket, UDPSocketOptions } from './types';
 import { UDPSocketImpl } from './udp-socket';
-import { describe } from './validate';
+import { describe } from '../internal/validators';
 
 /**
  * Creates a UDP socket with the WeChat / Taro `UDPSocket` API, on node:dgram by default.

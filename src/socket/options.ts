@@ -3,7 +3,7 @@ import { UDPSocketError, reasonOf } from '../errors';
 import { defaultDriver } from '../driver/default-driver';
 import type { UdpDriver, UdpHandleOptions } from '../driver/udp-driver';
 import type { UDPSocketOptions } from './types';
-import { describe } from './validate';
+import { describe, isScheduler } from '../internal/validators';
 
 /** The largest SO_RCVBUF / SO_SNDBUF a socket accepts, bytes. */
 export const MAX_BUFFER_SIZE = 0x7fffffff;
@@ -25,9 +25,7 @@ function schedulerOf(value: unknown): SchedulerLike | undefined {
   try {
     if (value === null || typeof value !== 'object' || typeof (value as UdpDriver).open !== 'function') return undefined;
     const scheduler: unknown = (value as UdpDriver).scheduler;
-    return scheduler !== null && typeof scheduler === 'object' && typeof (scheduler as SchedulerLike).schedule === 'function'
-      ? (scheduler as SchedulerLike)
-      : undefined;
+    return isScheduler(scheduler) ? scheduler : undefined;
   } catch {
     return undefined;
   }

@@ -4,7 +4,8 @@ import { reportUnhandledError } from '../internal/report-unhandled-error';
 import { NO_LINK, type BoundState, type BindingState, type ConnectingLink, type HeldDatagram } from './socket-state';
 import type { SocketCore } from './socket-core';
 import type { UDPConnectOption, UDPSendCallback, UDPSendOption } from './types';
-import { checkAddress, checkBoolean, checkPort, describe, toBytes, unreadableOption } from './validate';
+import { checkAddress, checkBoolean, checkPort, describe, unreadableOption } from '../internal/validators';
+import { toBytes } from './bytes';
 
 /**
  * The send path of a socket (`send`, `write`, `sendWithCallback`) and the link to a peer

@@ -16,7 +16,7 @@ import type {
   UDPSendOption,
   UDPSocket,
 } from './types';
-import { checkAddress, checkBoolean, checkInteger, checkIp, checkPort, describe } from './validate';
+import { checkAddress, checkBoolean, checkFunction, checkInteger, checkIp, checkPort } from '../internal/validators';
 
 import { MAX_BUFFER_SIZE } from './options';
 
@@ -94,11 +94,9 @@ export class UDPSocketImpl implements UDPSocket {
   }
 
   private checkListener(operation: UDPOperation, listener: unknown, optional = false): boolean {
-    if (typeof listener === 'function' || (optional && listener === undefined)) return true;
-    this.#core.report(
-      new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `listener must be a function, got ${describe(listener)}`),
-    );
-    return false;
+    const error = checkFunction(operation, 'listener', listener, optional);
+    if (error !== undefined) this.#core.report(error);
+    return error === undefined;
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -137,10 +135,9 @@ export class UDPSocketImpl implements UDPSocket {
   }
 
   sendWithCallback(option: UDPSendOption, callback: UDPSendCallback): void {
-    if (typeof callback !== 'function') {
-      this.#core.report(
-        new UDPSocketError('ERR_INVALID_ARG_TYPE', 'send', `callback must be a function, got ${describe(callback)}`),
-      );
+    const error = checkFunction('send', 'callback', callback);
+    if (error !== undefined) {
+      this.#core.report(error);
       return;
     }
     transmit(this.#core, 'send', option, callback);

@@ -1,5 +1,6 @@
 import { UDPSocketError } from '../errors';
-import { checkPort, describe, toBytes, unreadableOption } from '../socket/validate';
+import { checkPort, describe, unreadableOption } from '../internal/validators';
+import { toBytes } from '../socket/bytes';
 import { ANY4, ANY6, LIMITED_BROADCAST, canonicalIp, isMulticast } from './ip';
 import type { ForgedDatagram } from './types';
 

@@ -3,7 +3,7 @@ import type { UDPSocketType, UdpDoneCallback, UdpDriver } from '../driver/udp-dr
 import { UDPSocketError } from '../errors';
 import { createUDPSocket } from '../socket/create-udp-socket';
 import type { UDPSocket } from '../socket/types';
-import { describe } from '../socket/validate';
+import { describe } from '../internal/validators';
 import { DeliveryQueue, type Packet, type PacketReceiver } from './delivery-queue';
 import { FaultModel } from './fault-model';
 import { forge } from './forge';

@@ -1,4 +1,4 @@
-import { describe } from '../../socket/validate';
+import { describe } from '../../internal/validators';
 import type { RxUDPSocket } from '../types';
 
 /**

@@ -3,7 +3,7 @@ import { throwError, type OperatorFunction } from 'rxjs';
 import { UDPSocketError, type UDPOperation } from '../../errors';
 import type { UDPMessage, UDPSendOption } from '../../socket/types';
 import type { UDPTarget } from '../types';
-import { checkAddress, checkPort, describe, unreadableOption } from '../../socket/validate';
+import { checkAddress, checkPort, describe, unreadableOption } from '../../internal/validators';
 import { invalidSocketReason, isRxUDPSocket } from './brand';
 
 /**
@@ -108,56 +108,8 @@ export function readSendOption(value: unknown): UDPSendOption | UDPSocketError {
   }
 }
 
-/** The range {@link checkNumber} accepts. */
-export interface NumberRange {
-  readonly min: number;
-  /** Whether `min` itself is out of range. */
-  readonly above?: boolean;
-  /** @default no bound but finiteness */
-  readonly max?: number;
-  readonly integer?: boolean;
-  /** Whether `Infinity` is accepted (beyond `max`). */
-  readonly infinity?: boolean;
-}
-
-/**
- * Checks a numeric option: `ERR_INVALID_ARG_TYPE` when it is not a number, `ERR_OUT_OF_RANGE`
- * when it is NaN, infinite (unless allowed), fractional (for an integer) or out of range.
- */
-export function checkNumber(operation: UDPOperation, name: string, value: unknown, range: NumberRange): UDPSocketError | undefined {
-  if (typeof value !== 'number') {
-    return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `${name} must be a number, got ${describe(value)}`);
-  }
-  const { min, above = false, max = Infinity, integer = false, infinity = false } = range;
-  if (value === Infinity && infinity) return undefined;
-  if (Number.isFinite(value) && (integer ? Number.isInteger(value) : true) && (above ? value > min : value >= min) && value <= max) {
-    return undefined;
-  }
-  const kind = integer ? 'an integer' : 'a number';
-  const upper = max === Infinity ? '' : ` and <= ${max}`;
-  const bounds = `${above ? '>' : '>='} ${min}${upper}${infinity ? ', or Infinity' : ''}`;
-  return new UDPSocketError('ERR_OUT_OF_RANGE', operation, `${name} must be ${kind} ${bounds}, got ${describe(value)}`);
-}
-
-/** Checks that `value` is a function (`undefined` too when `optional`). */
-export function checkFunction(operation: UDPOperation, name: string, value: unknown, optional = false): UDPSocketError | undefined {
-  if (typeof value === 'function' || (optional && value === undefined)) return undefined;
-  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `${name} must be a function, got ${describe(value)}`);
-}
-
-/** Checks an optional scheduler option: `undefined`, or an object with `schedule` and `now`. */
-export function checkScheduler(operation: UDPOperation, value: unknown): UDPSocketError | undefined {
-  if (value === undefined) return undefined;
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { schedule?: unknown }).schedule === 'function' &&
-    typeof (value as { now?: unknown }).now === 'function'
-  ) {
-    return undefined;
-  }
-  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `scheduler must be a SchedulerLike, got ${describe(value)}`);
-}
+// The numeric, function and scheduler checks are the package's one set (src/internal/validators.ts).
+export { checkFunction, checkNumber, checkScheduler, type NumberRange } from '../../internal/validators';
 
 /** Whether `value` is a payload a socket sends: a string, an ArrayBuffer or a view. */
 export function isPayload(value: unknown): value is UDPMessage {

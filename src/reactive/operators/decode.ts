@@ -1,7 +1,7 @@
 import { Observable, config, type OperatorFunction } from 'rxjs';
 import { UDPSocketError, reasonOf } from '../../errors';
 import type { UDPMessageResult } from '../../socket/types';
-import { describe } from '../../socket/validate';
+import { describe } from '../../internal/validators';
 import { failing } from '../internal/validate';
 import type { UDPBytes, UDPCodec } from './codec';
 import { operate } from '../internal/operate';

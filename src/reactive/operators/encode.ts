@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { UDPSocketError, reasonOf } from '../../errors';
 import type { UDPMessage } from '../../socket/types';
-import { describe } from '../../socket/validate';
+import { describe } from '../../internal/validators';
 import { failing, isPayload } from '../internal/validate';
 import type { UDPCodec } from './codec';
 import { operate } from '../internal/operate';

@@ -2,7 +2,7 @@ import { filter, type MonoTypeOperatorFunction } from 'rxjs';
 import { ipFamily } from '../../internal/ip';
 import { UDPSocketError } from '../../errors';
 import type { UDPRemoteInfo } from '../../socket/types';
-import { checkPort, describe } from '../../socket/validate';
+import { checkPort, describe } from '../../internal/validators';
 import { failing } from '../internal/validate';
 
 /** Anything that knows its sender, as a received message does. */

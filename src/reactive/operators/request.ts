@@ -4,7 +4,7 @@ import { UDPSocketError } from '../../errors';
 import { RequestRun, type RequestSettings } from '../internal/request-run';
 import { rxOf, schedulerOf, type SocketInput } from '../internal/rx-of';
 import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, readTarget, failing, optionsOf } from '../internal/validate';
-import { unreadableOption } from '../../socket/validate';
+import { unreadableOption } from '../../internal/validators';
 import type { UDPTarget } from '../types';
 import { operate } from '../internal/operate';
 

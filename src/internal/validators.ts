@@ -1,5 +1,11 @@
-import { ipFamily } from '../internal/ip';
-import { encodeUtf8 } from '../internal/utf8';
+/**
+ * The argument checks of every layer (node's `lib/internal/validators.js` is the model): each
+ * returns the `UDPSocketError` to report, or `undefined` when the value is fine, and never throws,
+ * whatever it is given (a revoked Proxy, a getter that throws). A leaf module: it imports only the
+ * error class and the IP parser, so the socket, reactive and testing layers all use it.
+ */
+import type { SchedulerLike } from 'rxjs';
+import { ipFamily } from './ip';
 import { UDPSocketError, reasonOf, type UDPOperation } from '../errors';
 import type { UDPSocketType } from '../driver/udp-driver';
 
@@ -65,21 +71,45 @@ export function checkAddress(operation: UDPOperation, address: unknown, type: UD
   return undefined;
 }
 
-/** Checks a non-negative integer in [min, max]; for TTLs, buffer sizes and offsets. */
-export function checkInteger(
-  operation: UDPOperation,
-  name: string,
-  value: unknown,
-  min: number,
-  max: number,
-): UDPSocketError | undefined {
+/** The range {@link checkNumber} accepts. */
+export interface NumberRange {
+  readonly min: number;
+  /** Whether `min` itself is out of range. */
+  readonly above?: boolean;
+  /** @default no bound but finiteness */
+  readonly max?: number;
+  readonly integer?: boolean;
+  /** Whether `Infinity` is accepted (beyond `max`). */
+  readonly infinity?: boolean;
+}
+
+/**
+ * Checks a numeric argument: `ERR_INVALID_ARG_TYPE` when it is not a number, `ERR_OUT_OF_RANGE`
+ * when it is NaN, infinite (unless allowed), fractional (for an integer) or out of range.
+ */
+export function checkNumber(operation: UDPOperation, name: string, value: unknown, range: NumberRange): UDPSocketError | undefined {
   if (typeof value !== 'number') {
     return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `${name} must be a number, got ${describe(value)}`);
   }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    return new UDPSocketError('ERR_OUT_OF_RANGE', operation, `${name} must be an integer in ${min}-${max}, got ${describe(value)}`);
+  const { min, above = false, max = Infinity, integer = false, infinity = false } = range;
+  if (value === Infinity && infinity) return undefined;
+  if (Number.isFinite(value) && (integer ? Number.isInteger(value) : true) && (above ? value > min : value >= min) && value <= max) {
+    return undefined;
   }
-  return undefined;
+  return new UDPSocketError('ERR_OUT_OF_RANGE', operation, `${name} must be ${rangeText(min, above, max, integer, infinity)}, got ${describe(value)}`);
+}
+
+function rangeText(min: number, above: boolean, max: number, integer: boolean, infinity: boolean): string {
+  // The socket's form for its bounded integers (TTLs, buffer sizes, offsets): "an integer in 0-255".
+  if (integer && !above && !infinity && max !== Infinity) return `an integer in ${min}-${max}`;
+  const upper = max === Infinity ? '' : ` and <= ${max}`;
+  return `${integer ? 'an integer' : 'a number'} ${above ? '>' : '>='} ${min}${upper}${infinity ? ', or Infinity' : ''}`;
+}
+
+/** Checks an integer in [min, max] (TTLs, buffer sizes, offsets): {@link checkNumber} with a fast path for a valid value. */
+export function checkInteger(operation: UDPOperation, name: string, value: unknown, min: number, max: number): UDPSocketError | undefined {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return undefined;
+  return checkNumber(operation, name, value, { min, max, integer: true });
 }
 
 /** Checks a boolean flag. */
@@ -95,47 +125,31 @@ export function checkIp(operation: UDPOperation, name: string, value: unknown): 
   return new UDPSocketError('ERR_INVALID_ADDRESS', operation, `${name} must be an IP address, got ${describe(value)}`);
 }
 
+/** Checks that `value` is a function (`undefined` too when `optional`): listeners, callbacks, options. */
+export function checkFunction(operation: UDPOperation, name: string, value: unknown, optional = false): UDPSocketError | undefined {
+  if (typeof value === 'function' || (optional && value === undefined)) return undefined;
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `${name} must be a function, got ${describe(value)}`);
+}
+
 /**
- * Converts a WeChat `message` (+ `offset`/`length`) to bytes without copying where it can.
- * `offset`/`length` apply to ArrayBuffers and views and are ignored for strings, as in WeChat.
- * @returns the bytes to send, or the error to report.
+ * Whether `value` is a scheduler: an object with a `schedule` method, and a `now` method too when
+ * `withNow` (a scheduler the caller reads the time from). Never throws (a revoked Proxy is not one).
  */
-export function toBytes(
-  operation: UDPOperation,
-  message: unknown,
-  offset: unknown,
-  length: unknown,
-): Uint8Array | UDPSocketError {
-  let bytes: Uint8Array;
-  if (typeof message === 'string') {
-    return encodeUtf8(message);
-  } else if (message instanceof Uint8Array) {
-    bytes = message;
-  } else if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) {
-    try {
-      bytes =
-        message instanceof ArrayBuffer
-          ? new Uint8Array(message)
-          : new Uint8Array(message.buffer, message.byteOffset, message.byteLength);
-    } catch {
-      // A detached (transferred) ArrayBuffer cannot be viewed.
-      return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, 'message is a detached ArrayBuffer');
-    }
-  } else {
-    return new UDPSocketError(
-      'ERR_INVALID_ARG_TYPE',
-      operation,
-      `message must be a string, an ArrayBuffer or an ArrayBufferView, got ${describe(message)}`,
+export function isScheduler(value: unknown, withNow = false): value is SchedulerLike {
+  try {
+    return (
+      value !== null &&
+      typeof value === 'object' &&
+      typeof (value as { schedule?: unknown }).schedule === 'function' &&
+      (!withNow || typeof (value as { now?: unknown }).now === 'function')
     );
+  } catch {
+    return false;
   }
-  if (offset == null && length == null) return bytes;
-  const size = bytes.byteLength;
-  const start = offset == null ? 0 : offset;
-  const error = checkInteger(operation, 'offset', start, 0, size);
-  if (error !== undefined) return error;
-  const first = start as number;
-  const count = length == null ? size - first : length;
-  const lengthError = checkInteger(operation, 'length', count, 0, size - first);
-  if (lengthError !== undefined) return lengthError;
-  return bytes.subarray(first, first + (count as number));
+}
+
+/** Checks an optional scheduler option: `undefined`, or an object with `schedule` and `now`. */
+export function checkScheduler(operation: UDPOperation, value: unknown): UDPSocketError | undefined {
+  if (value === undefined || isScheduler(value, true)) return undefined;
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `scheduler must be a SchedulerLike, got ${describe(value)}`);
 }
