@@ -19,4 +19,4 @@ export { encode } from './operators/encode';
 export { fromPeer } from './operators/from-peer';
 export type { FromSender } from './operators/from-peer';
 export { groupByPeer, peerKey } from './operators/group-by-peer';
-export type { GroupByPeerOptions } from './operators/group-by-peer';
+export type { GroupByPeerCounters, GroupByPeerOptions, PeerTablePolicy } from './operators/group-by-peer';
