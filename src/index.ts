@@ -1,3 +1,9 @@
+/**
+ * `rxjs-udp`: the WeChat / Taro `UDPSocket` API, the RxJS reactive layer and the codecs. Under
+ * Node this entry is `rxjs-udp/node` (the `"node"` export condition), whose `createUDPSocket()`
+ * uses node:dgram; elsewhere wrap the platform's socket with `fromUDPSocket`.
+ * @module rxjs-udp
+ */
 /* Socket */
 export { createUDPSocket } from './socket/create-udp-socket';
 export type {

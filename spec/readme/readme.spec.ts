@@ -16,7 +16,7 @@ describe('quick starts', () => {
     expect(shows('README.md', file)).toBe(true);
   });
 
-  it('docs/reactive.md shows spec/readme/reactive-guide-quick-start.ts verbatim', () => {
-    expect(shows('docs/reactive.md', 'reactive-guide-quick-start.ts')).toBe(true);
+  it.each(['reactive-guide-quick-start.ts', 'reactive-guide-marble.spec.ts'])('docs/reactive.md shows spec/readme/%s verbatim', (file) => {
+    expect(shows('docs/reactive.md', file)).toBe(true);
   });
 });

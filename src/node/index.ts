@@ -1,3 +1,8 @@
+/**
+ * `rxjs-udp/node`: everything of `rxjs-udp`, with node:dgram as the default driver of
+ * `createUDPSocket()`, and the driver itself.
+ * @module rxjs-udp/node
+ */
 /* Node: the node:dgram driver becomes the default of createUDPSocket() */
 import './register';
 

@@ -100,12 +100,22 @@ export interface DatagramTrace {
  */
 export interface ForgedDatagram {
   /** The source the receiver sees: any IP literal and port 0–65535 (nothing checks it). */
-  from: { address: string; port: number };
+  from: {
+    /** Source IP literal. */
+    address: string;
+    /** Source port. */
+    port: number;
+  };
   /**
    * The destination: a unicast address (a host's address, or loopback for the default host)
    * and a port 1–65535. An address no host owns gives the fate `'unreachable'`.
    */
-  to: { address: string; port: number };
+  to: {
+    /** Destination IP literal. */
+    address: string;
+    /** Destination port. */
+    port: number;
+  };
   /** The payload: text (UTF-8), an ArrayBuffer or an ArrayBufferView; copied at the call. */
   message: string | ArrayBuffer | ArrayBufferView;
   /**
