@@ -43,7 +43,7 @@ export function buildLibrary(): string {
   const outDir = path.join(__dirname, 'results', '.build');
   fs.rmSync(outDir, { recursive: true, force: true });
   const tsc = createRequire(__filename).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, '--declaration', 'false', '--sourceMap', 'false'], {
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, '--declaration', 'false', '--declarationMap', 'false', '--sourceMap', 'false'], {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -15,6 +15,7 @@ export type {
   UDPLocalInfo,
   UDPMessage,
   UDPMessageResult,
+  UDPMessageResultLike,
   UDPSendCallback,
   UDPSendOption,
   UDPSocket,

@@ -3,6 +3,7 @@ import type {
   UDPErrorResult,
   UDPListeningResult,
   UDPMessageResult,
+  UDPMessageResultLike,
   UDPSocketLike,
 } from 'rxjs-udp';
 
@@ -25,7 +26,7 @@ type On<K extends UDPEventName> = (listener: (value: UDPEventMap[K]) => void) =>
 function on<K extends UDPEventName>(socket: UDPSocketLike, event: K, listener: (value: UDPEventMap[K]) => void): void {
   switch (event) {
     case 'message':
-      socket.onMessage(listener as (value: UDPMessageResult) => void);
+      socket.onMessage(listener as (value: UDPMessageResultLike) => void);
       break;
     case 'error':
       socket.onError(listener as (value: UDPErrorResult) => void);
@@ -41,7 +42,7 @@ function on<K extends UDPEventName>(socket: UDPSocketLike, event: K, listener: (
 function off<K extends UDPEventName>(socket: UDPSocketLike, event: K, listener: (value: UDPEventMap[K]) => void): void {
   switch (event) {
     case 'message':
-      socket.offMessage(listener as (value: UDPMessageResult) => void);
+      socket.offMessage(listener as (value: UDPMessageResultLike) => void);
       break;
     case 'error':
       socket.offError(listener as (value: UDPErrorResult) => void);

@@ -1,3 +1,4 @@
+/// <reference types="miniprogram-api-typings" />
 import { createUDPSocket, type UDPSocket } from 'rxjs-udp';
 
 type Listener = (result: any) => void; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -7,10 +8,11 @@ type EventName = 'close' | 'error' | 'listening' | 'message';
  * A stand-in for what `wx.createUDPSocket()` returns in a mini-program: ONLY the methods of the
  * WeChat reference (bind, setTTL, send, connect, write, close, on/off Close/Error/Listening/Message) and
  * WeChat's payloads (`onError` gets `{ errMsg, errCode }`, `onListening` and `onClose` get
- * `{ errMsg }`), no `sendWithCallback`, no `scheduler`, no `address()`. Real traffic on loopback
+ * `{ errMsg }`), no `sendWithCallback`, no `scheduler`, no `address()`. Its members are typed by
+ * the published WeChat typings (miniprogram-api-typings), not restated. Real traffic on loopback
  * underneath; it counts its listeners so tests can see them go back to zero.
  */
-export class WeChatStandIn {
+export class WeChatStandIn implements WechatMiniprogram.UDPSocket {
   private readonly inner: UDPSocket;
   private readonly listeners: Record<EventName, Listener[]> = { close: [], error: [], listening: [], message: [] };
 
@@ -44,40 +46,40 @@ export class WeChatStandIn {
   setTTL(ttl: number): void {
     this.inner.setTTL(ttl);
   }
-  send(option: { address: string; port: number; message: string | ArrayBuffer; offset?: number; length?: number }): void {
+  send(option: WechatMiniprogram.UDPSocketSendOption): void {
     this.inner.send(option);
   }
-  connect(option: { address: string; port: number }): void {
+  connect(option: WechatMiniprogram.UDPSocketConnectOption): void {
     this.inner.connect(option);
   }
-  write(option: { address: string; port: number; message: string | ArrayBuffer }): void {
+  write(option: WechatMiniprogram.UDPSocketSendOption): void {
     this.inner.write(option);
   }
   close(): void {
     this.inner.close();
   }
-  onClose(listener: Listener): void {
+  onClose(listener: WechatMiniprogram.UDPSocketOnCloseCallback): void {
     this.listeners.close.push(listener);
   }
-  offClose(listener?: Listener): void {
+  offClose(listener?: WechatMiniprogram.UDPSocketOffCloseCallback): void {
     this.off('close', listener);
   }
-  onError(listener: Listener): void {
+  onError(listener: WechatMiniprogram.UDPSocketOnErrorCallback): void {
     this.listeners.error.push(listener);
   }
-  offError(listener?: Listener): void {
+  offError(listener?: WechatMiniprogram.UDPSocketOffErrorCallback): void {
     this.off('error', listener);
   }
-  onListening(listener: Listener): void {
+  onListening(listener: WechatMiniprogram.OnListeningCallback): void {
     this.listeners.listening.push(listener);
   }
-  offListening(listener?: Listener): void {
+  offListening(listener?: WechatMiniprogram.OffListeningCallback): void {
     this.off('listening', listener);
   }
-  onMessage(listener: Listener): void {
+  onMessage(listener: WechatMiniprogram.UDPSocketOnMessageCallback): void {
     this.listeners.message.push(listener);
   }
-  offMessage(listener?: Listener): void {
+  offMessage(listener?: WechatMiniprogram.UDPSocketOffMessageCallback): void {
     this.off('message', listener);
   }
 }

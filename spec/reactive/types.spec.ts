@@ -1,4 +1,5 @@
 /// <reference types="miniprogram-api-typings" />
+import type Taro from '@tarojs/taro';
 import { Observable, of, type OperatorFunction } from 'rxjs';
 import {
   createUDPSocket,
@@ -22,32 +23,8 @@ import {
 // Compile-time checks of the reactive API: `tsc --noEmit` (npm test) fails when a signature
 // drifts. Each `@ts-expect-error` line must stay an error.
 
-/** Taro's `UDPSocket` typings, slips included: `write(): void`, a required `bind` port, `size` on localInfo only. */
-interface TaroUDPSocket {
-  bind(port: number): number;
-  setTTL(ttl: number): void;
-  send(option: { address: string; port: number; message: string | ArrayBuffer; offset?: number; length?: number }): void;
-  connect(option: { address: string; port: number }): void;
-  write(): void;
-  close(): void;
-  onClose(callback: (...args: unknown[]) => void): void;
-  offClose(callback: (...args: unknown[]) => void): void;
-  onError(callback: (result: { errMsg: string }) => void): void;
-  offError(callback: (result: { errMsg: string }) => void): void;
-  onListening(callback: (...args: unknown[]) => void): void;
-  offListening(callback: (...args: unknown[]) => void): void;
-  onMessage(
-    callback: (result: {
-      message: ArrayBuffer;
-      remoteInfo: { address: string; family: string; port: number };
-      localInfo: { address: string; family: string; port: number; size: number };
-    }) => void,
-  ): void;
-  offMessage(callback: (...args: unknown[]) => void): void;
-}
-
 /** What a mini-program author writes: both platform sockets are accepted as they are. */
-export function wrapPlatformSockets(wx: WechatMiniprogram.UDPSocket, taro: TaroUDPSocket): RxUDPSocket[] {
+export function wrapPlatformSockets(wx: WechatMiniprogram.UDPSocket, taro: Taro.UDPSocket): RxUDPSocket[] {
   return [fromUDPSocket(wx), fromUDPSocket(taro)];
 }
 

@@ -7,6 +7,7 @@ import type {
   UDPErrorResult,
   UDPListeningResult,
   UDPMessageResult,
+  UDPMessageResultLike,
   UDPSendOption,
   UDPSocketLike,
 } from '../socket/types';
@@ -18,6 +19,17 @@ import { RX_UDP_SOCKET, invalidSocketReason } from './internal/brand';
 import type { FromUDPSocketOptions, RxUDPSocket, RxUDPSocketState, SendReceipt } from './types';
 
 const NO_SUBSCRIBERS: ReadonlyArray<Subscriber<never>> = [];
+
+/** A message of a socket that did not put `size` on `remoteInfo` (Taro's typings), completed. */
+function withRemoteSize(result: UDPMessageResultLike): UDPMessageResult {
+  const { remoteInfo, localInfo } = result;
+  const size = result.message.byteLength;
+  return {
+    message: result.message,
+    remoteInfo: { address: remoteInfo.address, family: remoteInfo.family, port: remoteInfo.port, size },
+    localInfo: { address: localInfo.address, family: localInfo.family, port: localInfo.port, size: localInfo.size ?? size },
+  };
+}
 
 /**
  * The subscribers of one stream. Copy-on-write, like the socket's own listener lists: `next`
@@ -111,8 +123,10 @@ class RxUDPSocketImpl implements RxUDPSocket {
   private readonly closes = new Channel<UDPCloseResult>();
   private readonly states = new Channel<RxUDPSocketState>();
 
-  // The per-datagram path: one listener per wrapper, calling each subscriber directly.
-  private readonly onMessage = (result: UDPMessageResult): void => this.messages.next(result);
+  // The per-datagram path: one listener per wrapper, calling each subscriber directly. Only a
+  // socket typed as Taro's (no `remoteInfo.size`) costs a copy that adds the size.
+  private readonly onMessage = (result: UDPMessageResultLike): void =>
+    this.messages.next(result.remoteInfo.size === undefined ? withRemoteSize(result) : (result as UDPMessageResult));
 
   private readonly onListening = (result: UDPListeningResult): void => {
     // Ours: ask (a raw connect binds implicitly and is seen here); WeChat: the event is the news.

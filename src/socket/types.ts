@@ -60,6 +60,17 @@ export interface UDPMessageResult {
   localInfo: UDPLocalInfo;
 }
 
+/**
+ * The `onMessage` payload as the platform sockets type it, what {@link UDPSocketLike} listeners
+ * get: the WeChat typings put `size` on `remoteInfo`, the @tarojs/taro 4.x typings only on
+ * `localInfo` (and add `errMsg`). The sockets of `createUDPSocket` give a {@link UDPMessageResult}.
+ */
+export interface UDPMessageResultLike {
+  message: ArrayBuffer;
+  remoteInfo: UDPAddressInfo & { size?: number };
+  localInfo: UDPAddressInfo & { size?: number };
+}
+
 /** Payload of `onListening`: the bound address. */
 export interface UDPListeningResult extends UDPAddressInfo {
   /** `'bind:ok'`. */
@@ -90,10 +101,10 @@ export interface UDPErrorResult {
  * The call signature is declared twice on purpose. TypeScript checks a parameter that is a
  * single-signature callback strictly, so a socket typed by the WeChat or Taro typings (whose
  * `onError` listener gets only `{ errMsg }`, whose Taro `onClose` listener gets `unknown`
- * arguments, whose Taro `remoteInfo` has no `size`) would not be a {@link UDPSocketLike}. With two
- * identical signatures the listener types are compared bivariantly, like method parameters:
- * those sockets are accepted, unrelated payload types are still rejected, and a listener written
- * inline keeps its inferred payload type. The reactive layer normalises what such sockets report.
+ * arguments) would not be a {@link UDPSocketLike}. With two identical signatures the listener
+ * types are compared bivariantly, like method parameters: those sockets are accepted, unrelated
+ * payload types are still rejected, and a listener written inline keeps its inferred payload
+ * type. Message payloads differ between the platforms: see {@link UDPMessageResultLike}.
  */
 export interface UDPListener<T> {
   (result: T): void;
@@ -158,9 +169,9 @@ export interface UDPSocketLike {
   /** Removes that listener, or every listening listener when called without one. */
   offListening(listener?: UDPListener<UDPListeningResult>): void;
   /** Adds a listener of datagrams. */
-  onMessage(listener: UDPListener<UDPMessageResult>): void;
-  /** Removes that listener, or every message listener when called without one. */
-  offMessage(listener?: UDPListener<UDPMessageResult>): void;
+  onMessage(listener: UDPListener<UDPMessageResultLike>): void;
+  /** Removes that listener (the Taro typings require one: the reactive layer always passes it). */
+  offMessage(listener: UDPListener<UDPMessageResultLike>): void;
 }
 
 /** The socket of {@link createUDPSocket}: the WeChat API plus what node:dgram users expect. */
@@ -223,4 +234,8 @@ export interface UDPSocket extends UDPSocketLike {
   ref(): this;
   /** Lets the process exit while the socket is open. */
   unref(): this;
+  /** Adds a listener of datagrams: `size` is on both `remoteInfo` and `localInfo`. */
+  onMessage(listener: UDPListener<UDPMessageResult>): void;
+  /** Removes that listener, or every message listener when called without one. */
+  offMessage(listener?: UDPListener<UDPMessageResult>): void;
 }
