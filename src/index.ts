@@ -41,7 +41,7 @@ export {
   bytes,
   decode,
   encode,
-  fromPeer,
+  filterByPeer,
   fromUDPSocket,
   groupByPeer,
   isRxUDPSocket,

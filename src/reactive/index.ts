@@ -16,7 +16,7 @@ export type { CodecValue, JsonCodecOptions, UDPBytes, UDPCodec } from './operato
 export { decode } from './operators/decode';
 export type { DecodeErrorHandler, DecodeInput } from './operators/decode';
 export { encode } from './operators/encode';
-export { fromPeer } from './operators/from-peer';
-export type { FromSender } from './operators/from-peer';
+export { filterByPeer } from './operators/filter-by-peer';
+export type { FromSender } from './operators/filter-by-peer';
 export { groupByPeer, peerKey } from './operators/group-by-peer';
 export type { GroupByPeerCounters, GroupByPeerOptions, PeerTablePolicy } from './operators/group-by-peer';

@@ -14,7 +14,7 @@ import { UDPSocketError } from '../../errors';
 import { PeerTable, type PeerEntry } from '../internal/peer-table';
 import { schedulerOf, type SocketInput } from '../internal/rx-of';
 import { MAX_DELAY, checkNumber, checkScheduler, checkSocket, failing, optionsOf } from '../internal/validate';
-import { infoOf, type FromSender } from './from-peer';
+import { infoOf, type FromSender } from './filter-by-peer';
 
 /** The default bound on live sessions of {@link groupByPeer}. */
 export const DEFAULT_MAX_PEERS = 1024;

@@ -5,7 +5,7 @@ import { UDPSocketError } from '../../errors';
 import { SendRun, sendLimitsOf } from '../internal/send-run';
 import { checkFunction, checkSocket, failing } from '../internal/validate';
 import type { SendReceipt } from '../types';
-import { infoOf } from './from-peer';
+import { infoOf } from './filter-by-peer';
 import type { SendToOptions } from './send-to';
 import { operate } from '../internal/operate';
 

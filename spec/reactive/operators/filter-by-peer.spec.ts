@@ -1,9 +1,9 @@
 import { firstValueFrom, lastValueFrom, map, of } from 'rxjs';
-import { fromPeer, fromUDPSocket } from 'rxjs-udp';
+import { filterByPeer, fromUDPSocket } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
 
-describe('fromPeer', () => {
+describe('filterByPeer', () => {
   it('lets through only the messages of one sender address and port (marbles over the virtual network)', () => {
     const scheduler = marbles();
     scheduler.run(({ cold, expectObservable }) => {
@@ -16,9 +16,9 @@ describe('fromPeer', () => {
       bob.bind(1002);
       cold('a-a-a').subscribe(() => alice.send({ address: '127.0.0.1', port, message: 'a' }).subscribe());
       cold('-b-b-').subscribe(() => bob.send({ address: '127.0.0.1', port, message: 'b' }).subscribe());
-      expectObservable(server.message$.pipe(fromPeer('127.0.0.1', alicePort), map(textOf)), '^ 10ms !').toBe('-a-a-a');
-      expectObservable(server.message$.pipe(fromPeer('127.0.0.1'), map(textOf)), '^ 10ms !').toBe('-ababa');
-      expectObservable(server.message$.pipe(fromPeer('127.0.0.2'), map(textOf)), '^ 10ms !').toBe('');
+      expectObservable(server.message$.pipe(filterByPeer('127.0.0.1', alicePort), map(textOf)), '^ 10ms !').toBe('-a-a-a');
+      expectObservable(server.message$.pipe(filterByPeer('127.0.0.1'), map(textOf)), '^ 10ms !').toBe('-ababa');
+      expectObservable(server.message$.pipe(filterByPeer('127.0.0.2'), map(textOf)), '^ 10ms !').toBe('');
     });
   });
 
@@ -28,7 +28,7 @@ describe('fromPeer', () => {
       const server = sockets.bound('udp6');
       const wanted = sockets.bound('udp6');
       const other = sockets.bound('udp6');
-      const got = firstValueFrom(fromUDPSocket(server.socket).message$.pipe(fromPeer('::1', wanted.port), map(textOf)));
+      const got = firstValueFrom(fromUDPSocket(server.socket).message$.pipe(filterByPeer('::1', wanted.port), map(textOf)));
       other.socket.send({ address: '::1', port: server.port, message: 'other' });
       wanted.socket.send({ address: '::1', port: server.port, message: 'wanted' });
       expect(await got).toBe('wanted');
@@ -38,7 +38,7 @@ describe('fromPeer', () => {
   });
 });
 
-describe('fromPeer (bad arguments and values)', () => {
+describe('filterByPeer (bad arguments and values)', () => {
   const message = (address: string, port: number) => ({ remoteInfo: { address, port } });
 
   it.each([
@@ -47,13 +47,13 @@ describe('fromPeer (bad arguments and values)', () => {
     ['address "localhost" (never what a socket reports)', 'ERR_INVALID_ADDRESS', 'localhost', undefined],
     ['port -1', 'ERR_SOCKET_BAD_PORT', '127.0.0.1', -1],
     ['port "53"', 'ERR_SOCKET_BAD_PORT', '127.0.0.1', '53'],
-  ])('fromPeer with %s errors with %s when subscribed instead of silently filtering everything out', async (_name, code, address, port) => {
-    let operator: ReturnType<typeof fromPeer> | undefined;
-    expect(() => (operator = fromPeer(address as never, port as never))).not.toThrow();
+  ])('filterByPeer with %s errors with %s when subscribed instead of silently filtering everything out', async (_name, code, address, port) => {
+    let operator: ReturnType<typeof filterByPeer> | undefined;
+    expect(() => (operator = filterByPeer(address as never, port as never))).not.toThrow();
     await expect(lastValueFrom(of(message('127.0.0.1', 53)).pipe(operator!))).rejects.toMatchObject({ code });
   });
 
-  it('fromPeer given a value without remoteInfo errors with ERR_INVALID_ARG_TYPE instead of a raw TypeError', async () => {
-    await expect(lastValueFrom(of(5 as unknown as ReturnType<typeof message>).pipe(fromPeer('127.0.0.1')))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', operation: 'receive' });
+  it('filterByPeer given a value without remoteInfo errors with ERR_INVALID_ARG_TYPE instead of a raw TypeError', async () => {
+    await expect(lastValueFrom(of(5 as unknown as ReturnType<typeof message>).pipe(filterByPeer('127.0.0.1')))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', operation: 'receive' });
   });
 });

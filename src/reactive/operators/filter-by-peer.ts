@@ -37,15 +37,15 @@ export function infoOf(message: FromSender, operation: 'receive' | 'send' = 'rec
  * @param port - the sender's port; any port when omitted.
  * @returns a filtering operator.
  * @example
- * rx.message$.pipe(fromPeer('127.0.0.1', 53)).subscribe(handleDnsAnswer);
+ * rx.message$.pipe(filterByPeer('127.0.0.1', 53)).subscribe(handleDnsAnswer);
  */
-export function fromPeer<T extends FromSender>(address: string, port?: number): MonoTypeOperatorFunction<T> {
+export function filterByPeer<T extends FromSender>(address: string, port?: number): MonoTypeOperatorFunction<T> {
   const error =
     typeof address === 'string' && ipFamily(address) !== 0
       ? port === undefined
         ? undefined
         : checkPort('receive', port, false)
-      : new UDPSocketError('ERR_INVALID_ADDRESS', 'receive', `fromPeer: address must be an IP address, got ${describe(address)}`);
+      : new UDPSocketError('ERR_INVALID_ADDRESS', 'receive', `filterByPeer: address must be an IP address, got ${describe(address)}`);
   if (error !== undefined) return failing(error);
   return port === undefined
     ? filter((message) => infoOf(message).address === address)
