@@ -1,5 +1,5 @@
 import { Observable, asyncScheduler, throwError, type SchedulerLike, type Subscriber, type TeardownLogic } from 'rxjs';
-import { UDPSocketError, toUDPSocketError, type UDPOperation } from '../errors';
+import { UDPSocketError, reasonOf, toUDPSocketError, type UDPOperation } from '../errors';
 import type {
   UDPAddressInfo,
   UDPCloseResult,
@@ -124,9 +124,23 @@ class RxUDPSocketImpl implements RxUDPSocket {
   private readonly states = new Channel<RxUDPSocketState>();
 
   // The per-datagram path: one listener per wrapper, calling each subscriber directly. Only a
-  // socket typed as Taro's (no `remoteInfo.size`) costs a copy that adds the size.
-  private readonly onMessage = (result: UDPMessageResultLike): void =>
-    this.messages.next(result.remoteInfo.size === undefined ? withRemoteSize(result) : (result as UDPMessageResult));
+  // socket typed as Taro's (no `remoteInfo.size`) costs a copy that adds the size. A subscriber
+  // that closes the socket (the wrapper or the socket itself) stops the delivery of that datagram
+  // to the later ones, as the socket's own listener loop does; the check runs only between
+  // subscribers, so a single subscriber pays nothing for it.
+  private readonly onMessage = (raw: UDPMessageResultLike): void => {
+    const subscribers = this.messages.subscribers;
+    const count = subscribers.length;
+    if (count === 0) return;
+    const result = raw.remoteInfo.size === undefined ? withRemoteSize(raw) : (raw as UDPMessageResult);
+    subscribers[0]!.next(result);
+    for (let i = 1; i < count && !this.closedNow(); i++) subscribers[i]!.next(result);
+  };
+
+  /** Whether the wrapper or (ours can tell) the socket was closed: cheap, for the message loop. */
+  private closedNow(): boolean {
+    return this.current === 'closed' || (this.tellsClosed && (this.socket as QueryableSocket).closed === true);
+  }
 
   private readonly onListening = (result: UDPListeningResult): void => {
     // Ours: ask (a raw connect binds implicitly and is seen here); WeChat: the event is the news.
@@ -171,7 +185,17 @@ class RxUDPSocketImpl implements RxUDPSocket {
     readonly socket: UDPSocketLike,
     options: FromUDPSocketOptions,
   ) {
-    this.invalid = invalidSocketReason(socket);
+    let scheduler: SchedulerLike | undefined;
+    let optionsProblem: string | undefined;
+    try {
+      scheduler = options === null || options === undefined ? undefined : options.scheduler;
+      if (scheduler !== undefined && (scheduler === null || typeof scheduler !== 'object' || typeof scheduler.schedule !== 'function')) {
+        optionsProblem = `options.scheduler must be a SchedulerLike, got ${describe(scheduler)}`;
+      }
+    } catch (thrown) {
+      optionsProblem = `options cannot be read: ${reasonOf(thrown)}`;
+    }
+    this.invalid = optionsProblem ?? invalidSocketReason(socket);
     const valid = this.invalid === undefined;
     const queryable = socket as QueryableSocket;
     // A foreign socket whose properties throw when read tells nothing (and is not thrown at).
@@ -185,7 +209,7 @@ class RxUDPSocketImpl implements RxUDPSocket {
     this.tellsAddress = tells(() => typeof queryable.address === 'function');
     this.tellsPeer = tells(() => typeof queryable.remoteAddress === 'function');
     this.tellsClosed = tells(() => typeof queryable.closed === 'boolean');
-    this.scheduler = options?.scheduler ?? (valid ? socketScheduler(socket) : undefined) ?? asyncScheduler;
+    this.scheduler = (optionsProblem === undefined ? scheduler : undefined) ?? (valid ? socketScheduler(socket) : undefined) ?? asyncScheduler;
     this.current = valid ? 'unbound' : 'closed';
     if (valid) {
       // A socket closed already (ours tell) is ended at once, as if its close event had been seen.
@@ -466,7 +490,8 @@ class RxUDPSocketImpl implements RxUDPSocket {
  * - An argument that is no socket (`null`, an object without the listener methods and `close`)
  *   is not thrown at: the wrapper is returned dead, `state` `'closed'`, its `message$`,
  *   `listening$`, `close$` and every `send()` error with `ERR_INVALID_ARG_TYPE`, `error$` emits
- *   that error and completes, `bind()` returns 0, `connect()` and `close()` do nothing.
+ *   that error and completes, `bind()` returns 0, `connect()` and `close()` do nothing. So is a
+ *   wrapper whose `options` cannot be read or whose `scheduler` is no scheduler.
  * - `send(option)` is **cold**: it sends when subscribed and emits a {@link SendReceipt}. On a
  *   socket with `sendWithCallback` (ours) it completes once the datagram was handed to the
  *   operating system and errors with the `UDPSocketError` of that very datagram

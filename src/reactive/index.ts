@@ -7,10 +7,11 @@ export type { FromUDPSocketOptions, RxUDPSocket, RxUDPSocketState, SendReceipt, 
 export type { SocketInput } from './internal/rx-of';
 export { sendTo } from './operators/send-to';
 export type { SendToOptions } from './operators/send-to';
+export type { SendOverflow } from './internal/send-run';
 export { request } from './operators/request';
 export type { RequestOptions } from './operators/request';
 export { reply } from './operators/reply';
-export type { ReplyResult } from './operators/reply';
+export type { ReplyErrorHandler, ReplyOptions, ReplyResult } from './operators/reply';
 export { bytes, json, text } from './operators/codec';
 export type { CodecValue, JsonCodecOptions, UDPBytes, UDPCodec } from './operators/codec';
 export { decode } from './operators/decode';

@@ -1,5 +1,6 @@
 import { Observable, Subscription, throwError, type SchedulerLike } from 'rxjs';
 import { UDPSocketError, toUDPSocketError } from '../errors';
+import { unreadableOption } from '../internal/validators';
 import { createUDPSocket } from '../socket/create-udp-socket';
 import type { UDPSocketLike, UDPSocketOptions, UDPSocketType } from '../socket/types';
 import { fromUDPSocket } from './from-udp-socket';
@@ -60,7 +61,15 @@ export interface OpenUDPSocketOptions extends UDPSocketOptions {
 export function openUDPSocket(options?: OpenUDPSocketOptions | null): Observable<RxUDPSocket> {
   const opts = optionsOf<OpenUDPSocketOptions>('createUDPSocket', options);
   if (opts instanceof UDPSocketError) return throwError(() => opts);
-  const { type, port, address, create, scheduler, ...socketOptions } = opts;
+  let read: Pick<OpenUDPSocketOptions, 'type' | 'port' | 'address' | 'create' | 'scheduler'> & { socketOptions: UDPSocketOptions };
+  try {
+    // Read once (a rest copy): later changes to `options` do not reach the socket.
+    const { type, port, address, create, scheduler, ...socketOptions } = opts;
+    read = { type, port, address, create, scheduler, socketOptions };
+  } catch (thrown) {
+    return throwError(() => unreadableOption('createUDPSocket', thrown));
+  }
+  const { type, port, address, create, scheduler, socketOptions } = read;
   const error = checkFunction('createUDPSocket', 'create', create, true) ?? checkScheduler('createUDPSocket', scheduler);
   if (error !== undefined) return throwError(() => error);
   return new Observable<RxUDPSocket>((subscriber) => {

@@ -51,23 +51,32 @@ describe('reply (marbles over the virtual network)', () => {
     });
   });
 
-  it('an exception of project errors the stream', () => {
+  it('a project that throws for one request is reported to onError and the server goes on answering the next ones', () => {
     const scheduler = marbles();
+    const reported: string[] = [];
     scheduler.run(({ expectObservable }) => {
       const net = createVirtualNetwork({ scheduler });
       const server = fromUDPSocket(net.createUDPSocket());
       const port = server.bind(7);
       const client = fromUDPSocket(net.createUDPSocket());
-      scheduler.schedule(() => client.send({ address: '127.0.0.1', port, message: 'x' }).subscribe(), 1);
+      for (const [frame, text] of [[1, 'bad'], [2, 'ok'], [3, 'bad'], [4, 'fine']] as const) {
+        scheduler.schedule(() => client.send({ address: '127.0.0.1', port, message: text }).subscribe(), frame);
+      }
       const boom = new Error('boom');
-      expectObservable(
-        server.message$.pipe(
-          reply(server, () => {
-            throw boom;
-          }),
+      const receipts$ = server.message$.pipe(
+        reply(
+          server,
+          (m) => {
+            if (textOf(m) === 'bad') throw boom;
+            return textOf(m).toUpperCase();
+          },
+          { onError: (error, request) => reported.push(`${error.code} ${textOf(request)} ${error.cause === boom}`) },
         ),
-      ).toBe('-#', undefined, boom);
+        map((receipt) => String(receipt.message)),
+      );
+      expectObservable(receipts$, '^ 10ms !').toBe('--a-b', { a: 'OK', b: 'FINE' });
     });
+    expect(reported).toEqual(['ERR_REPLY_FAILED bad true', 'ERR_REPLY_FAILED bad true']);
   });
 });
 
@@ -138,10 +147,13 @@ describe('reply (bad arguments: the operator errors when subscribed, never throw
 describe('reply (values that are not messages)', () => {
   const sockets = useLoopbackSockets();
 
-  it('reply given a value without remoteInfo errors with ERR_INVALID_ARG_TYPE before calling project, instead of a raw TypeError', async () => {
+  it('reply given a value without remoteInfo reports ERR_INVALID_ARG_TYPE to onError before calling project, and completes', async () => {
     const { socket } = sockets.bound();
     const project = jest.fn(() => 'x');
-    await expect(lastValueFrom(of(5 as unknown as UDPMessageResult).pipe(reply(socket, project)))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', operation: 'send' });
+    const reported: unknown[] = [];
+    const receipts = await lastValueFrom(of(5 as unknown as UDPMessageResult).pipe(reply(socket, project, { onError: (e) => reported.push(e) }), toArray()));
+    expect(receipts).toEqual([]);
+    expect(reported).toEqual([expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', operation: 'send' })]);
     expect(project).not.toHaveBeenCalled();
   });
 });

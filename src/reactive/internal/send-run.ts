@@ -4,97 +4,161 @@ import type { UDPMessage, UDPSendOption, UDPSocketLike } from '../../socket/type
 import type { SendReceipt, UDPTarget } from '../types';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
-import { checkNumber, optionsOf, readSendOption } from './validate';
+import { checkFunction, checkNumber, optionsOf, readSendOption } from './validate';
 
 /** The default bound on datagrams handed to the socket and not yet confirmed. */
 export const DEFAULT_CONCURRENCY = 1024;
-/** The default bound on values waiting for a free send slot. */
-export const DEFAULT_BUFFER_SIZE = 65536;
 
-/** The checked `concurrency` and `bufferSize` of a `sendTo` / `reply`. */
+/** What `sendTo` does with a value that finds `bufferSize` values waiting already. */
+export type SendOverflow = 'error' | 'drop-oldest' | 'drop-newest';
+
+const OVERFLOWS: ReadonlyArray<SendOverflow> = ['error', 'drop-oldest', 'drop-newest'];
+
+/** The checked limits of a `sendTo` / `reply`. */
 export interface SendLimits {
   readonly concurrency: number;
   readonly bufferSize: number;
+  readonly overflow: SendOverflow;
+  readonly onDrop: ((value: unknown, dropped: number) => void) | undefined;
 }
 
 /**
  * Checks the options of `sendTo` / `reply` once: `concurrency` an integer >= 1 or `Infinity`,
- * `bufferSize` an integer >= 0 or `Infinity`; `undefined` / `null` options are the defaults.
+ * `bufferSize` an integer >= 0 or `Infinity`, `overflow` one of {@link SendOverflow}, `onDrop` a
+ * function; `undefined` / `null` options are the defaults. Reads each field once; never throws.
  * @returns the limits, or the error the operator reports when subscribed.
  */
 export function sendLimitsOf(operation: UDPOperation, options: unknown): SendLimits | UDPSocketError {
-  const opts = optionsOf<{ concurrency?: unknown; bufferSize?: unknown }>(operation, options);
+  const opts = optionsOf<{ concurrency?: unknown; bufferSize?: unknown; overflow?: unknown; onDrop?: unknown }>(operation, options);
   if (opts instanceof UDPSocketError) return opts;
-  const { concurrency = DEFAULT_CONCURRENCY, bufferSize = DEFAULT_BUFFER_SIZE } = opts;
+  const { concurrency = DEFAULT_CONCURRENCY, bufferSize = Infinity, overflow = 'error', onDrop } = opts;
   const error =
     checkNumber(operation, 'concurrency', concurrency, { min: 1, integer: true, infinity: true }) ??
-    checkNumber(operation, 'bufferSize', bufferSize, { min: 0, integer: true, infinity: true });
-  return error ?? { concurrency: concurrency as number, bufferSize: bufferSize as number };
+    checkNumber(operation, 'bufferSize', bufferSize, { min: 0, integer: true, infinity: true }) ??
+    (OVERFLOWS.includes(overflow as SendOverflow)
+      ? undefined
+      : new UDPSocketError('ERR_INVALID_ARG_VALUE', operation, `overflow must be 'error', 'drop-oldest' or 'drop-newest', got ${typeof overflow === 'string' ? `'${overflow}'` : typeof overflow}`)) ??
+    checkFunction(operation, 'onDrop', onDrop, true);
+  return (
+    error ?? {
+      concurrency: concurrency as number,
+      bufferSize: bufferSize as number,
+      overflow: overflow as SendOverflow,
+      onDrop: onDrop as SendLimits['onDrop'],
+    }
+  );
+}
+
+/** Whether `address` is an IP literal (sent without a lookup, so completions keep their order). */
+function isIpLiteral(address: string): boolean {
+  return address.includes(':') || /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
 }
 
 /**
  * The send loop of one `sendTo` / `reply` subscription.
  *
- * With a target, each value is a payload; without one, a full send option. Per datagram it
- * allocates one object — with a target it is both the send option and the receipt — and it uses
- * one completion callback for the whole subscription: a socket confirms its datagrams in the order
- * they were sent, so the oldest pending receipt is the one confirmed.
+ * With a target, each value is a payload; without one, a full send option. Every receipt and
+ * every error belongs to its own datagram, whatever order completions come in:
+ * - with an IP-literal target (the hot path) a socket completes its datagrams in the order they
+ *   were sent — no lookup can overtake, and the first failure ends the run — so one completion
+ *   callback serves the whole subscription and one object per datagram is both the send option
+ *   and the receipt;
+ * - otherwise (a hostname target, or per-datagram options whose lookups may finish in any
+ *   order) each datagram gets a completion of its own, bound to its receipt.
  */
 export class SendRun {
   private readonly socket: UDPSocketLike;
   private readonly confirming: ConfirmingSocket | undefined;
+  /** Receipts in send order, for the in-order completion of the hot path. */
   private readonly pending = new Fifo<SendReceipt>();
   private readonly waiting = new Fifo<unknown>();
+  /** Whether completions come in send order (an IP-literal target). */
+  private readonly ordered: boolean;
   private inFlight = 0;
+  private dropped = 0;
   private ended = false;
   private closed = false;
+  private readonly concurrency: number;
+  private readonly bufferSize: number;
+  private readonly overflow: SendOverflow;
+  private readonly onDrop: SendLimits['onDrop'];
 
+  /** The one completion of the hot path: the oldest pending receipt is the one confirmed. */
   private readonly onSent = (error: UDPSocketError | null): void => {
-    const receipt = this.pending.shift();
-    this.inFlight--;
-    if (this.closed) return;
-    if (error !== null) {
-      this.fail(error);
-      return;
-    }
-    this.subscriber.next(receipt!);
-    const waiting = this.waiting;
-    while (waiting.size > 0 && this.inFlight < this.concurrency && !this.closed) this.transmit(waiting.shift()!);
-    if (this.ended && this.inFlight === 0 && waiting.size === 0) this.finish();
+    this.settle(this.pending.shift()!, error, undefined);
   };
 
+  /**
+   * @param onSendError - what a failed datagram does: `undefined` errors the run (`sendTo`); a
+   *   function gets the error and the value pushed, and the run goes on (`reply`: one failed
+   *   answer never stops a server).
+   */
   constructor(
     socket: UDPSocketLike,
     private readonly target: UDPTarget | undefined,
-    private readonly concurrency: number,
-    private readonly bufferSize: number,
+    limits: SendLimits,
     private readonly subscriber: Subscriber<SendReceipt>,
+    private readonly onSendError?: (error: UDPSocketError, value: unknown) => void,
   ) {
     this.socket = socket;
     this.confirming = canConfirm(socket) ? socket : undefined;
+    this.ordered = target !== undefined && isIpLiteral(target.address) && onSendError === undefined;
+    this.concurrency = limits.concurrency;
+    this.bufferSize = limits.bufferSize;
+    this.overflow = limits.overflow;
+    this.onDrop = limits.onDrop;
   }
 
   /**
    * Sends `value` (a payload with a target, else a send option) now, or queues it while
-   * `concurrency` datagrams are in flight; errors with `ENOBUFS` when `bufferSize` values wait.
+   * `concurrency` datagrams are in flight; past `bufferSize` waiting values, applies `overflow`.
    * A bound function: `sendTo` hands it to its operator subscriber as the `next` handler.
    */
   readonly push = (value: unknown): void => {
     if (this.closed) return;
     if (this.inFlight < this.concurrency) {
       this.transmit(value);
-    } else if (this.waiting.size < this.bufferSize) {
-      this.waiting.push(value);
-    } else {
-      this.fail(
-        new UDPSocketError(
-          'ENOBUFS',
-          'send',
-          `no buffer space available: ${this.bufferSize} datagrams wait behind ${this.concurrency} in flight`,
-        ),
-      );
+      return;
+    }
+    const waiting = this.waiting;
+    if (waiting.size < this.bufferSize) {
+      waiting.push(value);
+      return;
+    }
+    switch (this.overflow) {
+      case 'error':
+        this.fail(
+          new UDPSocketError(
+            'ENOBUFS',
+            'send',
+            `no buffer space available: ${this.bufferSize} values wait behind ${this.concurrency} in flight (raise bufferSize, or set overflow 'drop-oldest' / 'drop-newest' to drop instead)`,
+          ),
+        );
+        return;
+      case 'drop-oldest':
+        if (waiting.size > 0) {
+          const oldest = waiting.shift();
+          waiting.push(value);
+          this.drop(oldest);
+        } else {
+          this.drop(value);
+        }
+        return;
+      default:
+        this.drop(value);
     }
   };
+
+  private drop(value: unknown): void {
+    this.dropped++;
+    const onDrop = this.onDrop;
+    if (onDrop === undefined) return;
+    try {
+      onDrop(value, this.dropped);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
 
   /** Upstream completed: complete once every queued datagram was sent. */
   end(): void {
@@ -119,6 +183,30 @@ export class SendRun {
     this.subscriber.complete();
   }
 
+  /** The outcome of one datagram: its receipt, or its error; then the next waiting values. */
+  private settle(receipt: SendReceipt, error: UDPSocketError | null, value: unknown): void {
+    this.inFlight--;
+    if (this.closed) return;
+    if (error !== null) {
+      const report = this.onSendError;
+      if (report === undefined) {
+        this.fail(error);
+        return;
+      }
+      try {
+        report(error, value);
+      } catch (thrown) {
+        this.fail(thrown);
+        return;
+      }
+    } else {
+      this.subscriber.next(receipt);
+    }
+    const waiting = this.waiting;
+    while (waiting.size > 0 && this.inFlight < this.concurrency && !this.closed) this.transmit(waiting.shift());
+    if (this.ended && this.inFlight === 0 && waiting.size === 0 && !this.closed) this.finish();
+  }
+
   private transmit(value: unknown): void {
     const confirming = this.confirming;
     const target = this.target;
@@ -138,10 +226,16 @@ export class SendRun {
       receipt = { address: option.address, port: option.port, message: option.message, confirmed: confirming !== undefined };
     }
     if (confirming !== undefined) {
-      this.pending.push(receipt);
       this.inFlight++;
+      let callback: (error: UDPSocketError | null) => void;
+      if (this.ordered) {
+        this.pending.push(receipt);
+        callback = this.onSent;
+      } else {
+        callback = (error) => this.settle(receipt, error, value);
+      }
       try {
-        confirming.sendWithCallback(option, this.onSent);
+        confirming.sendWithCallback(option, callback);
       } catch (thrown) {
         this.fail(toUDPSocketError('send', thrown));
       }

@@ -78,14 +78,35 @@ export interface JsonCodecOptions<T> {
  * value `validate` rejects fail to decode. Encoding a value `JSON.stringify` cannot write
  * (`undefined`, a function, a BigInt, a cycle) fails.
  *
- * @param options - `reviver` for `JSON.parse`, `validate` type guard.
+ * @param options - `reviver` for `JSON.parse`, `validate` type guard. Options that are not an
+ *   object, cannot be read, or hold a non-function are not thrown at: the codec then refuses
+ *   every value with the reason (decode reports each datagram, encode errors its stream).
  * @returns a codec for `T`.
  * @example
  * interface Reading { sensor: string; value: number }
  * rx.message$.pipe(decode(json<Reading>())).subscribe((r) => console.log(r.sensor, r.value));
  */
 export function json<T = unknown>(options: JsonCodecOptions<T> = {}): UDPCodec<T> {
-  const { reviver, validate } = options;
+  let reviver: JsonCodecOptions<T>['reviver'];
+  let validate: JsonCodecOptions<T>['validate'];
+  let problem: string | undefined;
+  try {
+    if (options !== null && options !== undefined) ({ reviver, validate } = options);
+    if (options === null || typeof options !== 'object') problem = `options must be an object, got ${options === null ? 'null' : typeof options}`;
+    else if (reviver !== undefined && typeof reviver !== 'function') problem = `reviver must be a function, got ${typeof reviver}`;
+    else if (validate !== undefined && typeof validate !== 'function') problem = `validate must be a function, got ${typeof validate}`;
+  } catch (thrown) {
+    problem = `options cannot be read: ${thrown instanceof Error ? thrown.message : typeof thrown}`;
+  }
+  if (problem !== undefined) {
+    // Never thrown at the call: the codec refuses every value, so decode reports each datagram
+    // and encode errors its stream, with the reason.
+    const refusal = problem;
+    const refuse = (): never => {
+      throw new TypeError(`json codec: ${refusal}`);
+    };
+    return { name: 'json', decode: refuse, encode: refuse };
+  }
   return {
     name: 'json',
     decode: (data) => {

@@ -1,7 +1,7 @@
 import { Observable, config, type OperatorFunction } from 'rxjs';
 import { UDPSocketError, reasonOf } from '../../errors';
 import type { UDPMessageResult } from '../../socket/types';
-import { describe } from '../../internal/validators';
+import { describe, unreadableOption } from '../../internal/validators';
 import { failing } from '../internal/validate';
 import type { UDPBytes, UDPCodec } from './codec';
 import { operate } from '../internal/operate';
@@ -63,7 +63,12 @@ function checkDecodeArgs(codec: unknown, onError: unknown): UDPSocketError | und
  * rx.message$.pipe(decode(json<{ id: number }>(), bad$)).subscribe(({ id }) => console.log(id));
  */
 export function decode<T>(codec: UDPCodec<T>, onError?: DecodeErrorHandler): OperatorFunction<DecodeInput, T> {
-  const argError = checkDecodeArgs(codec, onError);
+  let argError: UDPSocketError | undefined;
+  try {
+    argError = checkDecodeArgs(codec, onError);
+  } catch (thrown) {
+    argError = unreadableOption('receive', thrown);
+  }
   if (argError !== undefined) return failing(argError);
   const report =
     onError === undefined

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { UDPSocketError, reasonOf } from '../../errors';
 import type { UDPMessage } from '../../socket/types';
-import { describe } from '../../internal/validators';
+import { describe, unreadableOption } from '../../internal/validators';
 import { failing, isPayload } from '../internal/validate';
 import type { UDPCodec } from './codec';
 import { operate } from '../internal/operate';
@@ -19,7 +19,13 @@ import { operate } from '../internal/operate';
  * readings$.pipe(encode(json<Reading>()), sendTo(rx, { address: '127.0.0.1', port: 9000 })).subscribe();
  */
 export function encode<T>(codec: UDPCodec<T>): OperatorFunction<T, UDPMessage> {
-  if (codec === null || typeof codec !== 'object' || typeof (codec as { encode?: unknown }).encode !== 'function') {
+  let readable: boolean;
+  try {
+    readable = codec !== null && typeof codec === 'object' && typeof (codec as { encode?: unknown }).encode === 'function';
+  } catch (thrown) {
+    return failing(unreadableOption('send', thrown));
+  }
+  if (!readable) {
     return failing(new UDPSocketError('ERR_INVALID_ARG_TYPE', 'send', `codec must be a UDPCodec with an encode function, got ${describe(codec)}`));
   }
   return (source) =>

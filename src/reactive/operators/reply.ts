@@ -1,9 +1,10 @@
-import { Observable, Subscription, isObservable, type OperatorFunction } from 'rxjs';
+import { Observable, Subscription, config, isObservable, type OperatorFunction } from 'rxjs';
 import type { UDPMessage, UDPMessageResult } from '../../socket/types';
 import { rawOf, type SocketInput } from '../internal/rx-of';
-import { UDPSocketError } from '../../errors';
-import { SendRun, sendLimitsOf } from '../internal/send-run';
+import { UDPSocketError, reasonOf, toUDPSocketError } from '../../errors';
+import { SendRun, sendLimitsOf, type SendLimits } from '../internal/send-run';
 import { checkFunction, checkSocket, failing } from '../internal/validate';
+import { unreadableOption } from '../../internal/validators';
 import type { SendReceipt } from '../types';
 import { infoOf } from './filter-by-peer';
 import type { SendToOptions } from './send-to';
@@ -13,47 +14,126 @@ import { operate } from '../internal/operate';
 export type ReplyResult = UDPMessage | Observable<UDPMessage> | null | undefined | void;
 
 /**
+ * Where {@link reply} reports a request it could not answer: a function, or an observer such as
+ * a `Subject` (`{ next(error, message) }`).
+ */
+export type ReplyErrorHandler =
+  | ((error: UDPSocketError, message: UDPMessageResult) => void)
+  | { next(error: UDPSocketError, message: UDPMessageResult): void };
+
+/** Options of {@link reply}: those of {@link sendTo}, and where failures go. */
+export interface ReplyOptions extends SendToOptions {
+  /**
+   * Receives each request that could not be answered — `project` threw, its Observable errored,
+   * or the reply datagram failed — with the `UDPSocketError` (`ERR_REPLY_FAILED` with the thrown
+   * value as `cause`, or the send's own error). The server goes on serving either way.
+   * @default RxJS `config.onUnhandledError` when one is set, else the failure is dropped
+   */
+  onError?: ReplyErrorHandler;
+}
+
+/** The checked arguments of one `reply`. */
+interface ReplySettings {
+  readonly socket: ReturnType<typeof rawOf>;
+  readonly limits: SendLimits;
+  readonly report: (error: UDPSocketError, message: UDPMessageResult) => void;
+}
+
+function settingsOf(socket: unknown, project: unknown, options: unknown): ReplySettings | UDPSocketError {
+  const op = 'send';
+  try {
+    const error = checkSocket(op, socket) ?? checkFunction(op, 'project', project);
+    if (error !== undefined) return error;
+    const limits = sendLimitsOf(op, options);
+    if (limits instanceof UDPSocketError) return limits;
+    const onError = options === null || options === undefined ? undefined : (options as ReplyOptions).onError;
+    if (
+      onError !== undefined &&
+      typeof onError !== 'function' &&
+      (onError === null || typeof onError !== 'object' || typeof (onError as { next?: unknown }).next !== 'function')
+    ) {
+      return new UDPSocketError('ERR_INVALID_ARG_TYPE', op, `onError must be a function or an observer, got ${typeof onError}`);
+    }
+    const report =
+      onError === undefined
+        ? (failure: UDPSocketError): void => config.onUnhandledError?.(failure)
+        : typeof onError === 'function'
+          ? onError
+          : (failure: UDPSocketError, message: UDPMessageResult): void => onError.next(failure, message);
+    return { socket: rawOf(socket as SocketInput), limits, report };
+  } catch (thrown) {
+    return unreadableOption(op, thrown);
+  }
+}
+
+/** A reply datagram as `reply` hands it to its send loop: the send option, and the request it answers. */
+interface Answer {
+  readonly address: string;
+  readonly port: number;
+  readonly message: UDPMessage;
+  readonly request: UDPMessageResult;
+}
+
+/** The error reported for a request whose project (or its Observable) failed. */
+function replyFailed(cause: unknown): UDPSocketError {
+  return new UDPSocketError('ERR_REPLY_FAILED', 'send', `cannot answer the request: ${reasonOf(cause)}`, { cause });
+}
+
+/**
  * Server side of request/response: for each incoming message, sends `project(message)` back to
  * the message's sender, and emits a {@link SendReceipt} per reply datagram.
  *
  * `project` returns a payload (one reply), an Observable of payloads (zero or more replies, sent
  * as they come), or `null` / `undefined` (no reply). Replies share the backpressure of
- * {@link sendTo} (`concurrency`, `bufferSize`). A failed reply send errors the stream with its
- * `UDPSocketError`, as does an exception thrown by `project`; an error of a returned Observable
- * errors the stream too. Completes when the source and every returned Observable completed
- * and all replies were sent.
+ * {@link sendTo} (`concurrency`, `bufferSize`, `overflow`).
  *
- * A socket or options of the wrong type, or a `project` that is not a function, make the operator
- * error with `ERR_INVALID_ARG_TYPE` when subscribed; `concurrency` / `bufferSize` are checked as by
- * `sendTo` (`ERR_OUT_OF_RANGE`).
+ * **One bad request never stops the server.** When `project` throws, its Observable errors, a
+ * value is not a received message, or a reply datagram fails (`EMSGSIZE`, ...), that request is
+ * reported to `onError` (by default RxJS `config.onUnhandledError`, else dropped) and the stream
+ * goes on. Completes when the source and every returned Observable completed and all replies
+ * were sent; an error of the source errors it.
+ *
+ * A socket or options of the wrong type (or unreadable), a `project` that is not a function, or
+ * an `onError` that is neither a function nor an observer, make the operator error with
+ * `ERR_INVALID_ARG_TYPE` when subscribed; `concurrency` / `bufferSize` / `overflow` are checked as
+ * by `sendTo`.
  *
  * @param socket - the socket that received the messages (an {@link RxUDPSocket} or a plain socket).
  * @param project - maps a message (and its index) to the reply.
- * @param options - `concurrency` and `bufferSize`, as for `sendTo`.
+ * @param options - `concurrency`, `bufferSize`, `overflow`, `onDrop` as for `sendTo`, and `onError`.
  * @returns an operator from received messages to receipts of the replies.
  * @example
- * // an echo server
- * rx.message$.pipe(reply(rx, ({ message }) => message)).subscribe();
+ * // an echo server that logs what it could not answer
+ * rx.message$.pipe(reply(rx, ({ message }) => message, { onError: (e) => console.warn(e.code) })).subscribe();
  */
 export function reply(
   socket: SocketInput,
   project: (message: UDPMessageResult, index: number) => ReplyResult,
-  options?: SendToOptions | null,
+  options?: ReplyOptions | null,
 ): OperatorFunction<UDPMessageResult, SendReceipt> {
-  const error = checkSocket('send', socket) ?? checkFunction('send', 'project', project);
-  if (error !== undefined) return failing(error);
-  const limits = sendLimitsOf('send', options);
-  if (limits instanceof UDPSocketError) return failing(limits);
-  const { concurrency, bufferSize } = limits;
-  const raw = rawOf(socket);
+  const settings = settingsOf(socket, project, options);
+  if (settings instanceof UDPSocketError) return failing(settings);
+  const { socket: raw, limits, report } = settings;
   return (source) =>
     new Observable<SendReceipt>((subscriber) => {
-      const run = new SendRun(raw, undefined, concurrency, bufferSize, subscriber);
+      const reportSafely = (error: UDPSocketError, message: UDPMessageResult): void => {
+        try {
+          report(error, message);
+        } catch (thrown) {
+          subscriber.error(thrown);
+        }
+      };
+      // A failed answer is reported with the request it answered (carried beside the send option).
+      const run = new SendRun(raw, undefined, limits, subscriber, (error, value) => reportSafely(error, (value as Answer).request));
       const inners = new Subscription();
       let active = 1;
       let index = 0;
       const done = (): void => {
         if (--active === 0) run.end();
+      };
+      const answer = (request: UDPMessageResult, address: string, port: number, payload: UDPMessage): void => {
+        const value: Answer = { address, port, message: payload, request };
+        run.push(value);
       };
       source.subscribe(
         operate({
@@ -62,30 +142,39 @@ export function reply(
             let result: ReplyResult;
             let info: UDPMessageResult['remoteInfo'];
             try {
-              // A value that is not a message has no sender to reply to: a clear error, before project.
+              // A value that is not a message has no sender to reply to: reported, before project.
               info = infoOf(message, 'send') as UDPMessageResult['remoteInfo'];
+            } catch (error) {
+              reportSafely(toUDPSocketError('send', error), message);
+              return;
+            }
+            try {
               result = project(message, index++);
             } catch (error) {
-              run.fail(error);
+              reportSafely(replyFailed(error), message);
               return;
             }
             if (result === null || result === undefined) return;
             const { address, port } = info;
             if (!isObservable(result)) {
-              run.push({ address, port, message: result });
+              answer(message, address, port, result);
               return;
             }
             active++;
             let inner: Subscription | undefined;
             let finished = false;
+            const finish = (): void => {
+              finished = true;
+              if (inner !== undefined) inners.remove(inner);
+              done();
+            };
             inner = result.subscribe({
-              next: (payload) => run.push({ address, port, message: payload }),
-              error: (error: unknown) => run.fail(error),
-              complete: () => {
-                finished = true;
-                if (inner !== undefined) inners.remove(inner);
-                done();
+              next: (payload) => answer(message, address, port, payload),
+              error: (error: unknown) => {
+                reportSafely(replyFailed(error), message);
+                finish();
               },
+              complete: finish,
             });
             if (!finished) inners.add(inner);
           },
