@@ -9,6 +9,7 @@ export type {
   DatagramFate,
   DatagramTrace,
   ForgedDatagram,
+  ForgedEndpoint,
   TrafficStats,
   VirtualHost,
   VirtualHostRef,

@@ -94,28 +94,26 @@ export interface DatagramTrace {
   injected?: true;
 }
 
+/** One end of a {@link ForgedDatagram}. */
+export interface ForgedEndpoint {
+  /** An IP literal. */
+  address: string;
+  /** A port number. */
+  port: number;
+}
+
 /**
  * A datagram for {@link VirtualNetwork.inject}: any source address and port, as an attacker
  * on the receiver's link (or one that spoofs its source address) can send.
  */
 export interface ForgedDatagram {
   /** The source the receiver sees: any IP literal and port 0–65535 (nothing checks it). */
-  from: {
-    /** Source IP literal. */
-    address: string;
-    /** Source port. */
-    port: number;
-  };
+  from: ForgedEndpoint;
   /**
    * The destination: a unicast address (a host's address, or loopback for the default host)
    * and a port 1–65535. An address no host owns gives the fate `'unreachable'`.
    */
-  to: {
-    /** Destination IP literal. */
-    address: string;
-    /** Destination port. */
-    port: number;
-  };
+  to: ForgedEndpoint;
   /** The payload: text (UTF-8), an ArrayBuffer or an ArrayBufferView; copied at the call. */
   message: string | ArrayBuffer | ArrayBufferView;
   /**
