@@ -21,3 +21,5 @@ export { filterByPeer } from './operators/filter-by-peer';
 export type { FromSender } from './operators/filter-by-peer';
 export { groupByPeer, peerKey } from './operators/group-by-peer';
 export type { GroupByPeerCounters, GroupByPeerOptions, PeerTablePolicy } from './operators/group-by-peer';
+export { rateLimitPerPeer } from './operators/rate-limit-per-peer';
+export type { RateLimitCounters, RateLimitKey, RateLimitPerPeerOptions } from './operators/rate-limit-per-peer';
