@@ -5,7 +5,7 @@ import { operate } from '../internal/operate';
 import { PeerTable, type PeerEntry } from '../internal/peer-table';
 import { schedulerOf, type SocketInput } from '../internal/rx-of';
 import { checkSocket, failing, optionsOf } from '../internal/validate';
-import { infoOf, type FromSender } from './from-peer';
+import { infoOf, type FromSender } from './filter-by-peer';
 import { peerKey } from './group-by-peer';
 
 /** What {@link rateLimitPerPeer} counts a limit per: the sender's address, or its address and port. */
