@@ -16,7 +16,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { asapScheduler, Subject as RxSubject, type Subscription } from 'rxjs';
-import type { UDPRemoteInfo, UdpDriver, UdpHandle, UdpHandleSink } from '../src';
+import type { UDPRemoteInfo, UDPDriver, UDPHandle, UDPHandleSink } from '../src';
 import type { BenchContext, Figure } from './context';
 import { lib } from './lib';
 import { collectGarbage, rotate, summarize } from './stats';
@@ -39,9 +39,9 @@ export interface LayerResult {
 }
 
 /** A driver whose handle does nothing: it hands the sink over and swallows sends. */
-function stubDriver(): { driver: UdpDriver; sink: () => UdpHandleSink } {
-  let captured: UdpHandleSink | undefined;
-  const handle: Partial<UdpHandle> = {
+function stubDriver(): { driver: UDPDriver; sink: () => UDPHandleSink } {
+  let captured: UDPHandleSink | undefined;
+  const handle: Partial<UDPHandle> = {
     bind: (_port, _address, done) => done(null),
     address: () => ({ address: '127.0.0.1', family: 'IPv4', port: 40000 }),
     // node completes a synchronous send on the next tick: so does the stub.
@@ -55,7 +55,7 @@ function stubDriver(): { driver: UdpDriver; sink: () => UdpHandleSink } {
       scheduler: asapScheduler,
       open: (_type, _options, sink) => {
         captured = sink;
-        return handle as UdpHandle;
+        return handle as UDPHandle;
       },
     },
     sink: () => captured!,

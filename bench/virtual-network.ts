@@ -7,7 +7,7 @@
  * simulation itself, not a clock.
  */
 import { VirtualTimeScheduler } from 'rxjs';
-import type { UDPRemoteInfo, UdpHandle, UdpHandleSink } from '../src';
+import type { UDPRemoteInfo, UDPHandle, UDPHandleSink } from '../src';
 import { createVirtualNetwork } from '../src/testing';
 
 /** Options of {@link benchVirtualNetwork}. */
@@ -34,7 +34,7 @@ export interface VirtualBenchResult {
   datagramsPerSecond: number;
   /** Through the socket API: `socket.send()` to `onMessage` listeners. */
   socketApi: ThroughputResult;
-  /** Through the driver alone: `UdpHandle.send()` to `UdpHandleSink.message()`. */
+  /** Through the driver alone: `UDPHandle.send()` to `UDPHandleSink.message()`. */
   driver: ThroughputResult;
   /** 10,000 sockets bind, each sends one datagram to the next, all are received. */
   tenThousandSockets: { sockets: number; bindMs: number; exchangeMs: number; totalMs: number; delivered: number };
@@ -91,7 +91,7 @@ function driverRound(datagrams: number): number {
   const scheduler = new VirtualTimeScheduler();
   const net = createVirtualNetwork({ scheduler });
   let received = 0;
-  const sink: UdpHandleSink = {
+  const sink: UDPHandleSink = {
     message(_data: Uint8Array, _remote: UDPRemoteInfo) {
       received++;
     },
@@ -99,10 +99,10 @@ function driverRound(datagrams: number): number {
       throw error;
     },
   };
-  const server: UdpHandle = net.driver.open('udp4', {}, sink);
+  const server: UDPHandle = net.driver.open('udp4', {}, sink);
   server.bind(0, '127.0.0.1', () => {});
   const port = server.address().port;
-  const client: UdpHandle = net.driver.open('udp4', {}, sink);
+  const client: UDPHandle = net.driver.open('udp4', {}, sink);
   client.bind(0, '127.0.0.1', () => {});
   const frames = Math.ceil(datagrams / PER_FRAME);
   for (let f = 0; f < frames; f++) {
@@ -178,7 +178,7 @@ if (process.argv[1]?.endsWith('virtual-network.ts') === true) {
         `${name.padEnd(34)} ${format(t.perSecond).padStart(11)} datagrams/s  (min ${format(t.min)}, max ${format(t.max)}; ${t.rounds} × ${format(t.datagrams)})`;
       console.log('virtual network, 64-byte datagrams, no faults, VirtualTimeScheduler');
       console.log(row('socket API (send → onMessage)', r.socketApi));
-      console.log(row('driver (UdpHandle → sink)', r.driver));
+      console.log(row('driver (UDPHandle → sink)', r.driver));
       const s = r.tenThousandSockets;
       console.log(
         `${format(s.sockets)} sockets: bind ${s.bindMs.toFixed(0)} ms, exchange ${s.exchangeMs.toFixed(0)} ms, total ${s.totalMs.toFixed(0)} ms, ${format(s.delivered)} delivered`,

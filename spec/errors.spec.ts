@@ -1,4 +1,14 @@
-import { UDPSocketError, errCodeOf, isUDPSocketError, toUDPSocketError } from 'rxjs-udp';
+import {
+  RequestTimeoutError,
+  UDPSocketError,
+  errCodeOf,
+  isUDPSocketError,
+  toUDPSocketError,
+  type UDPOperation,
+  type UDPReactiveOperation,
+  type UDPSocketOperation,
+} from 'rxjs-udp';
+import type { UDPTestingOperation } from 'rxjs-udp/testing';
 
 describe('errCodeOf', () => {
   it.each([
@@ -110,5 +120,72 @@ describe('toUDPSocketError', () => {
   it('maps DNS failures to errCode 1', () => {
     const dns = Object.assign(new Error('getaddrinfo ENOTFOUND x.invalid'), { code: 'ENOTFOUND' });
     expect(toUDPSocketError('send', dns).errCode).toBe(1);
+  });
+});
+
+describe('UDPSocketError across copies of the package (Symbol.for brand)', () => {
+  /** The errors module loaded a second time: a class of its own, as a second copy of the package has. */
+  function otherCopy(): typeof import('../src/errors') {
+    let copy!: typeof import('../src/errors');
+    jest.isolateModules(() => {
+      copy = require('../src/errors') as typeof import('../src/errors');
+    });
+    return copy;
+  }
+
+  it('instanceof and isUDPSocketError hold both ways between two copies', () => {
+    const copy = otherCopy();
+    expect(copy.UDPSocketError).not.toBe(UDPSocketError);
+    const foreign = new copy.UDPSocketError('EMSGSIZE', 'send', 'message too long');
+    expect(foreign instanceof UDPSocketError).toBe(true);
+    expect(isUDPSocketError(foreign)).toBe(true);
+    const ours = new UDPSocketError('EINVAL', 'setTTL', 'invalid argument');
+    expect(ours instanceof copy.UDPSocketError).toBe(true);
+    expect(copy.isUDPSocketError(ours)).toBe(true);
+    // toUDPSocketError keeps a foreign error as it is instead of wrapping it again.
+    expect(toUDPSocketError('send', foreign)).toBe(foreign);
+  });
+
+  it('a subclass keeps its own instanceof: a plain UDPSocketError is no RequestTimeoutError', () => {
+    const timeout = new RequestTimeoutError(3, 700, '127.0.0.1:53');
+    expect(timeout instanceof UDPSocketError).toBe(true);
+    expect(timeout instanceof RequestTimeoutError).toBe(true);
+    expect(new UDPSocketError('ETIMEDOUT', 'request', 'no reply') instanceof RequestTimeoutError).toBe(false);
+  });
+
+  it.each([
+    ['a plain Error', new Error('x')],
+    ['an object shaped like one', { name: 'UDPSocketError', code: 'X', errCode: -1 }],
+    ['null', null],
+    ['a string', 'UDPSocketError'],
+  ])('instanceof UDPSocketError is false for %s', (_name, value) => {
+    expect(value instanceof UDPSocketError).toBe(false);
+  });
+
+  it('instanceof and isUDPSocketError answer false, without throwing, for a revoked Proxy and a Proxy whose traps throw', () => {
+    const { proxy, revoke } = Proxy.revocable(new Error('x'), {});
+    revoke();
+    const hostile = new Proxy(new Error('x'), {
+      get() {
+        throw new Error('get trap');
+      },
+      getPrototypeOf() {
+        throw new Error('getPrototypeOf trap');
+      },
+    });
+    for (const value of [proxy, hostile]) {
+      expect(value instanceof UDPSocketError).toBe(false);
+      expect(isUDPSocketError(value)).toBe(false);
+    }
+  });
+
+  it('the operation union is composed per layer: testing operations are not socket operations', () => {
+    const socketOperation: UDPSocketOperation = 'bind';
+    const testingOperation: UDPTestingOperation = 'partition';
+    const reactiveOperation: UDPReactiveOperation = 'request';
+    // @ts-expect-error addHost is an operation of the virtual network, not of the socket
+    const notSocket: UDPSocketOperation = 'addHost';
+    const all: UDPOperation[] = [socketOperation, testingOperation, reactiveOperation, notSocket];
+    expect(all).toHaveLength(4);
   });
 });

@@ -9,8 +9,8 @@
  */
 export type UDPErrCode = -1 | -2 | -3 | 1 | 2;
 
-/** The operation an error is reported for; it prefixes the WeChat `errMsg` (`"send:fail ..."`). */
-export type UDPOperation =
+/** The operations of the socket layer (`createUDPSocket` and the socket's methods), and `receive`. */
+export type UDPSocketOperation =
   | 'createUDPSocket'
   | 'bind'
   | 'send'
@@ -40,14 +40,20 @@ export type UDPOperation =
   | 'offListening'
   | 'onMessage'
   | 'offMessage'
-  | 'receive'
-  | 'request'
-  | 'createVirtualNetwork'
-  | 'configure'
-  | 'addHost'
-  | 'partition'
-  | 'heal'
-  | 'inject';
+  | 'receive';
+
+/** The operations the reactive layer adds (its sends and receives report as `send` / `receive`). */
+export type UDPReactiveOperation = 'request';
+
+/** The operations of the virtual network (`rxjs-udp/testing`). */
+export type UDPTestingOperation = 'createVirtualNetwork' | 'configure' | 'addHost' | 'partition' | 'heal' | 'inject';
+
+/**
+ * The operation an error is reported for; it prefixes the WeChat `errMsg` (`"send:fail ..."`).
+ * The union of each layer's own: {@link UDPSocketOperation}, {@link UDPReactiveOperation},
+ * {@link UDPTestingOperation}.
+ */
+export type UDPOperation = UDPSocketOperation | UDPReactiveOperation | UDPTestingOperation;
 
 /** Options of the {@link UDPSocketError} constructor. */
 export interface UDPSocketErrorOptions {
@@ -56,6 +62,9 @@ export interface UDPSocketErrorOptions {
   /** The underlying error (an OS error from node:dgram, a DNS error, ...). */
   cause?: unknown;
 }
+
+/** The brand of every {@link UDPSocketError}, shared by all copies of the package through the global symbol registry. */
+const kUDPSocketError = Symbol.for('rxjs-udp.UDPSocketError');
 
 const PERMISSION_CODES = new Set(['EACCES', 'EPERM']);
 const ADDRESS_CODES = new Set(['ERR_INVALID_ADDRESS', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA', 'ERR_INVALID_ADDRESS_FAMILY']);
@@ -90,6 +99,28 @@ export function errCodeOf(code: string): UDPErrCode {
  * });
  */
 export class UDPSocketError extends Error {
+  /**
+   * `instanceof UDPSocketError` is true for the errors of every copy of the package (two versions
+   * in one bundle, a CJS and an ESM copy): it checks a `Symbol.for` brand, not the prototype chain
+   * (undici's pattern). A subclass (`RequestTimeoutError`) keeps the ordinary check.
+   *
+   * @param value - anything.
+   * @returns whether `value` is a `UDPSocketError` of any copy of the package.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== UDPSocketError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    try {
+      return value !== null && typeof value === 'object' && (value as { [kUDPSocketError]?: unknown })[kUDPSocketError] === true;
+    } catch {
+      return false; // a revoked Proxy is no error of ours
+    }
+  }
+
+  /** The brand that `instanceof UDPSocketError` checks. */
+  get [kUDPSocketError](): true {
+    return true;
+  }
+
   /** `'UDPSocketError'`, or the name of a subclass (`'RequestTimeoutError'`). */
   override readonly name: string = 'UDPSocketError';
   /** Stable string code, e.g. `ERR_SOCKET_BAD_PORT`, `EADDRINUSE`, `ETIMEDOUT`. */
@@ -126,13 +157,18 @@ export class UDPSocketError extends Error {
  * if (isUDPSocketError(err) && err.code === 'ETIMEDOUT') retry();
  */
 export function isUDPSocketError(value: unknown): value is UDPSocketError {
-  return (
-    value instanceof UDPSocketError ||
-    (value instanceof Error &&
+  if (value instanceof UDPSocketError) return true; // the brand: any copy of the package
+  try {
+    // An error of a copy from before the brand: the shape of one.
+    return (
+      value instanceof Error &&
       value.name === 'UDPSocketError' &&
       typeof (value as Partial<UDPSocketError>).code === 'string' &&
-      typeof (value as Partial<UDPSocketError>).errCode === 'number')
-  );
+      typeof (value as Partial<UDPSocketError>).errCode === 'number'
+    );
+  } catch {
+    return false; // a revoked Proxy, or getters that throw
+  }
 }
 
 const REASONS: Record<string, string> = {

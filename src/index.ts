@@ -29,11 +29,11 @@ export type {
   UDPLookupFunction,
   UDPRemoteInfo,
   UDPSocketType,
-  UdpDoneCallback,
-  UdpDriver,
-  UdpHandle,
-  UdpHandleOptions,
-  UdpHandleSink,
+  UDPDoneCallback,
+  UDPDriver,
+  UDPHandle,
+  UDPHandleOptions,
+  UDPHandleSink,
 } from './driver/udp-driver';
 
 /* Reactive */
@@ -86,4 +86,4 @@ export type {
 
 /* Errors */
 export { UDPSocketError, errCodeOf, isUDPSocketError, toUDPSocketError } from './errors';
-export type { UDPErrCode, UDPOperation, UDPSocketErrorOptions } from './errors';
+export type { UDPErrCode, UDPOperation, UDPReactiveOperation, UDPSocketErrorOptions, UDPSocketOperation } from './errors';

@@ -5,8 +5,8 @@ import {
   type UDPLookupFunction,
   type UDPRemoteInfo,
   type UDPSocketType,
-  type UdpHandle,
-  type UdpHandleOptions,
+  type UDPHandle,
+  type UDPHandleOptions,
 } from 'rxjs-udp';
 import { delay } from '../helpers/events';
 
@@ -42,13 +42,13 @@ class RecordingSink {
   }
 }
 
-const handles: UdpHandle[] = [];
+const handles: UDPHandle[] = [];
 afterEach(async () => {
   for (const handle of handles.splice(0)) handle.close();
   await delay(10);
 });
 
-function openHandle(type: UDPSocketType = 'udp4', options: UdpHandleOptions = {}): { handle: UdpHandle; sink: RecordingSink } {
+function openHandle(type: UDPSocketType = 'udp4', options: UDPHandleOptions = {}): { handle: UDPHandle; sink: RecordingSink } {
   const sink = new RecordingSink();
   const handle = nodeDgramDriver.open(type, options, sink);
   handles.push(handle);
@@ -56,7 +56,7 @@ function openHandle(type: UDPSocketType = 'udp4', options: UdpHandleOptions = {}
 }
 
 /** Binds synchronously and returns the port; fails the test if `done` was not called inside bind. */
-function bindNow(handle: UdpHandle, address: string | undefined): number {
+function bindNow(handle: UDPHandle, address: string | undefined): number {
   let result: Error | null | undefined;
   handle.bind(0, address, (error) => (result = error));
   expect(result).toBeNull();

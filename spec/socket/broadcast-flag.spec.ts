@@ -1,11 +1,11 @@
-import { nodeDgramDriver, type UdpDriver, type UdpHandle } from 'rxjs-udp';
+import { nodeDgramDriver, type UDPDriver, type UDPHandle } from 'rxjs-udp';
 import { nextEvent } from '../helpers/events';
 import { LOOPBACK, useNodeSockets } from '../helpers/node';
 
 const { open, bound } = useNodeSockets();
 
 /** The node driver, counting the SO_BROADCAST changes its handle is asked for. */
-function countingDriver(calls: boolean[]): UdpDriver {
+function countingDriver(calls: boolean[]): UDPDriver {
   return {
     scheduler: nodeDgramDriver.scheduler,
     open: (type, options, sink) => {
@@ -16,7 +16,7 @@ function countingDriver(calls: boolean[]): UdpDriver {
           calls.push(flag);
           setBroadcast(flag);
         },
-      }) satisfies UdpHandle;
+      }) satisfies UDPHandle;
     },
   };
 }

@@ -3,9 +3,9 @@ import {
   createUDPSocket,
   nodeDgramDriver,
   type UDPSocketType,
-  type UdpDoneCallback,
-  type UdpDriver,
-  type UdpHandle,
+  type UDPDoneCallback,
+  type UDPDriver,
+  type UDPHandle,
 } from 'rxjs-udp';
 import { delay, record } from '../helpers/events';
 import { hostsLookup } from '../helpers/lookup';
@@ -17,7 +17,7 @@ import { SocketPool, expectEcho } from '../helpers/sockets';
  * binds only on port 0, datagrams only to loopback ports of sockets of this test, multicast
  * only on the loopback interface. What the guard refuses fails like an OS refusal (EACCES).
  */
-function guardedDriver(ports: Set<number>): UdpDriver {
+function guardedDriver(ports: Set<number>): UDPDriver {
   const loopback = new Set(['127.0.0.1', '::1', 'localhost']);
   const anyAddress = new Set([undefined, '0.0.0.0', '::', ...loopback]);
   const refuse = (what: string): Error => Object.assign(new Error(`fuzz guard refused ${what}`), { code: 'EACCES' });
@@ -25,15 +25,15 @@ function guardedDriver(ports: Set<number>): UdpDriver {
     scheduler: nodeDgramDriver.scheduler,
     open(type, options, sink) {
       const handle = nodeDgramDriver.open(type, options, sink);
-      const guarded: Partial<UdpHandle> = {
-        bind(port: number, address: string | undefined, done: UdpDoneCallback) {
+      const guarded: Partial<UDPHandle> = {
+        bind(port: number, address: string | undefined, done: UDPDoneCallback) {
           if (port !== 0 || !anyAddress.has(address)) throw refuse(`bind(${port}, ${address})`);
           handle.bind(port, address, (error) => {
             if (error === null) ports.add(handle.address().port);
             done(error);
           });
         },
-        connect(port: number, address: string, done: UdpDoneCallback) {
+        connect(port: number, address: string, done: UDPDoneCallback) {
           if (!loopback.has(address) || !ports.has(port)) throw refuse(`connect(${port}, ${address})`);
           handle.connect(port, address, done);
         },
@@ -64,7 +64,7 @@ function guardedDriver(ports: Set<number>): UdpDriver {
       }
       return new Proxy(handle, {
         get(target, property, receiver) {
-          if (Object.prototype.hasOwnProperty.call(guarded, property)) return guarded[property as keyof UdpHandle];
+          if (Object.prototype.hasOwnProperty.call(guarded, property)) return guarded[property as keyof UDPHandle];
           const value: unknown = Reflect.get(target, property, receiver);
           return typeof value === 'function' ? value.bind(target) : value;
         },

@@ -1,5 +1,5 @@
 import { asapScheduler } from 'rxjs';
-import type { UDPSendCallback, UDPSocketError, UdpDriver, UdpHandle } from 'rxjs-udp';
+import type { UDPSendCallback, UDPSocketError, UDPDriver, UDPHandle } from 'rxjs-udp';
 import { text } from '../helpers/bytes';
 import { delay, nextEvent, record } from '../helpers/events';
 import { LOOPBACK, useNodeSockets } from '../helpers/node';
@@ -23,14 +23,14 @@ function outcome(): { callback: UDPSendCallback; calls: Array<UDPSocketError | n
 
 
 /** A driver whose handles cannot bind: the implicit bind of a send fails with EACCES. */
-function unbindableDriver(): UdpDriver {
+function unbindableDriver(): UDPDriver {
   const handle = {
     bind: (): void => {
       throw Object.assign(new Error('bind EACCES'), { code: 'EACCES' });
     },
     close: (): void => undefined,
   };
-  return { scheduler: asapScheduler, open: () => handle as unknown as UdpHandle };
+  return { scheduler: asapScheduler, open: () => handle as unknown as UDPHandle };
 }
 describe('sendWithCallback', () => {
   it('calls back once with null after the datagram was handed over, and the peer receives it', async () => {

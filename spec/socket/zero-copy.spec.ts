@@ -3,9 +3,9 @@ import {
   nodeDgramDriver,
   type UDPMessageResult,
   type UDPRemoteInfo,
-  type UdpDriver,
-  type UdpHandle,
-  type UdpHandleSink,
+  type UDPDriver,
+  type UDPHandle,
+  type UDPHandleSink,
 } from 'rxjs-udp';
 import { bytesOf } from '../helpers/bytes';
 import { nextEvent } from '../helpers/events';
@@ -14,7 +14,7 @@ import { LOOPBACK, useNodeSockets } from '../helpers/node';
 const { open, bound } = useNodeSockets();
 
 /** The node driver, recording the bytes it hands to the socket. */
-function spyingDriver(seen: Uint8Array[]): UdpDriver {
+function spyingDriver(seen: Uint8Array[]): UDPDriver {
   return {
     scheduler: nodeDgramDriver.scheduler,
     open: (type, options, sink) =>
@@ -29,10 +29,10 @@ function spyingDriver(seen: Uint8Array[]): UdpDriver {
 }
 
 /** A driver whose one handle delivers whatever the test hands to `deliver`. */
-function manualDriver(): { driver: UdpDriver; deliver: (data: Uint8Array, remote: UDPRemoteInfo) => void } {
-  let sink: UdpHandleSink | undefined;
+function manualDriver(): { driver: UDPDriver; deliver: (data: Uint8Array, remote: UDPRemoteInfo) => void } {
+  let sink: UDPHandleSink | undefined;
   const local = { address: '10.0.0.1', family: 'IPv4', port: 4000 };
-  const handle: Partial<UdpHandle> = {
+  const handle: Partial<UDPHandle> = {
     bind: (_port, _address, done) => done(null),
     address: () => local,
     close: () => undefined,
@@ -42,7 +42,7 @@ function manualDriver(): { driver: UdpDriver; deliver: (data: Uint8Array, remote
       scheduler: asapScheduler,
       open: (_type, _options, s) => {
         sink = s;
-        return handle as UdpHandle;
+        return handle as UDPHandle;
       },
     },
     deliver: (data, remote) => sink!.message(data, remote),

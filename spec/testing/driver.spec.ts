@@ -1,8 +1,8 @@
 import { VirtualTimeScheduler } from 'rxjs';
-import type { UDPRemoteInfo, UdpHandle, UdpHandleSink } from 'rxjs-udp';
+import type { UDPRemoteInfo, UDPHandle, UDPHandleSink } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 
-interface RecordingSink extends UdpHandleSink {
+interface RecordingSink extends UDPHandleSink {
   messages: Array<{ text: string; remote: UDPRemoteInfo }>;
   errors: Array<{ code: unknown; syscall: string }>;
 }
@@ -31,11 +31,11 @@ function thrown(fn: () => void): Error & { code?: unknown } {
   throw new Error('expected a throw');
 }
 
-describe('virtual network: the UdpDriver interface', () => {
+describe('virtual network: the UDPDriver interface', () => {
   let scheduler: VirtualTimeScheduler;
   let net: ReturnType<typeof createVirtualNetwork>;
   let sink: RecordingSink;
-  let handle: UdpHandle;
+  let handle: UDPHandle;
 
   beforeEach(() => {
     scheduler = new VirtualTimeScheduler();

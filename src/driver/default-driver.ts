@@ -1,18 +1,18 @@
 import { UDPSocketError } from '../errors';
-import type { UdpDriver } from './udp-driver';
+import type { UDPDriver } from './udp-driver';
 
 /**
  * The driver `createUDPSocket()` uses when none is given. The platform-free core has none: the
  * Node entry of the package (`src/node/register.ts`, picked by the `"node"` export condition)
  * installs the node:dgram driver, so the core never imports a Node module itself.
  */
-let installed: UdpDriver | undefined;
+let installed: UDPDriver | undefined;
 
 /**
  * Installs the default driver of this copy of the package (done by the Node entry).
  * @param driver - the driver `createUDPSocket()` uses without a `driver` option.
  */
-export function setDefaultDriver(driver: UdpDriver): void {
+export function setDefaultDriver(driver: UDPDriver): void {
   installed = driver;
 }
 
@@ -22,7 +22,7 @@ export function setDefaultDriver(driver: UdpDriver): void {
  * @param errors - where the missing-driver error goes.
  * @returns the driver, or null.
  */
-export function defaultDriver(errors: UDPSocketError[]): UdpDriver | null {
+export function defaultDriver(errors: UDPSocketError[]): UDPDriver | null {
   if (installed !== undefined) return installed;
   errors.push(
     new UDPSocketError(

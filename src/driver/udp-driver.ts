@@ -30,7 +30,7 @@ export type UDPLookupFunction = (
 ) => void;
 
 /** Options a driver applies when it opens a handle. */
-export interface UdpHandleOptions {
+export interface UDPHandleOptions {
   /** Set SO_REUSEADDR (and SO_REUSEPORT where the driver has it) before binding. */
   reuseAddr?: boolean;
   /** For `udp6`: do not receive IPv4-mapped traffic. */
@@ -50,7 +50,7 @@ export interface UdpHandleOptions {
  * (a Uint8Array view, possibly a node Buffer) and the sender, without allocating more
  * than that.
  */
-export interface UdpHandleSink {
+export interface UDPHandleSink {
   /** A datagram arrived. `remote.size` is `data.byteLength`. */
   message(data: Uint8Array, remote: UDPRemoteInfo): void;
   /** An error the driver met outside a call: a failed send, ICMP unreachable on a connected socket, ... */
@@ -58,7 +58,7 @@ export interface UdpHandleSink {
 }
 
 /** Completion of `bind`/`connect`: `null` on success. May be called synchronously. */
-export type UdpDoneCallback = (error: Error | null) => void;
+export type UDPDoneCallback = (error: Error | null) => void;
 
 /**
  * One socket of a driver: bytes and syscalls, nothing of the WeChat contract.
@@ -67,15 +67,15 @@ export type UdpDoneCallback = (error: Error | null) => void;
  * 0–65535, addresses non-empty strings, offsets inside the buffer). Methods throw on
  * failure (an `Error` with a string `code`), except where a callback is given.
  */
-export interface UdpHandle {
+export interface UDPHandle {
   /**
    * Binds to `port` (0: any free port) on `address` (undefined: the any-address of the
    * family). Calls `done` synchronously when `address` is an IP literal or the lookup
    * answers synchronously.
    */
-  bind(port: number, address: string | undefined, done: UdpDoneCallback): void;
+  bind(port: number, address: string | undefined, done: UDPDoneCallback): void;
   /** Associates the bound handle with a peer; `done` as for `bind`. */
-  connect(port: number, address: string, done: UdpDoneCallback): void;
+  connect(port: number, address: string, done: UDPDoneCallback): void;
   /** Removes the peer association. Throws `ERR_SOCKET_DGRAM_NOT_CONNECTED` when there is none. */
   disconnect(): void;
   /**
@@ -88,7 +88,7 @@ export interface UdpHandle {
     length: number,
     port: number | undefined,
     address: string | undefined,
-    done?: UdpDoneCallback,
+    done?: UDPDoneCallback,
   ): void;
   /** The bound address. Throws when unbound. */
   address(): UDPAddressInfo;
@@ -138,9 +138,9 @@ export interface UdpHandle {
  * Every deferred piece of work of a socket (event dispatch) goes through `scheduler`, so
  * a driver on virtual time makes the whole socket run on virtual time.
  */
-export interface UdpDriver {
+export interface UDPDriver {
   /** The scheduler for deferred work of sockets on this driver. */
   readonly scheduler: SchedulerLike;
   /** Opens an unbound handle. Throws on failure (e.g. out of file descriptors). */
-  open(type: UDPSocketType, options: UdpHandleOptions, sink: UdpHandleSink): UdpHandle;
+  open(type: UDPSocketType, options: UDPHandleOptions, sink: UDPHandleSink): UDPHandle;
 }

@@ -6,11 +6,11 @@ import type {
   UDPAddressInfo,
   UDPLookupFunction,
   UDPSocketType,
-  UdpDoneCallback,
-  UdpDriver,
-  UdpHandle,
-  UdpHandleOptions,
-  UdpHandleSink,
+  UDPDoneCallback,
+  UDPDriver,
+  UDPHandle,
+  UDPHandleOptions,
+  UDPHandleSink,
 } from '../driver/udp-driver';
 
 type NodeLookup = (
@@ -57,14 +57,14 @@ function notConnected(): Error {
   return Object.assign(new Error('Not connected'), { code: 'ERR_SOCKET_DGRAM_NOT_CONNECTED' });
 }
 
-class NodeDgramHandle implements UdpHandle {
+class NodeDgramHandle implements UDPHandle {
   private readonly socket: dgram.Socket;
-  private bindDone: UdpDoneCallback | null = null;
+  private bindDone: UDPDoneCallback | null = null;
   /** Completions of the sends node:dgram queued while an asynchronous bind was pending. */
-  private queuedSends: UdpDoneCallback[] | null = null;
+  private queuedSends: UDPDoneCallback[] | null = null;
   private closed = false;
 
-  constructor(type: UDPSocketType, options: UdpHandleOptions, private readonly sink: UdpHandleSink) {
+  constructor(type: UDPSocketType, options: UDPHandleOptions, private readonly sink: UDPHandleSink) {
     const socketOptions: dgram.SocketOptions = {
       type,
       lookup: createSyncLookup(type, options.lookup) as unknown as dgram.SocketOptions['lookup'],
@@ -97,7 +97,7 @@ class NodeDgramHandle implements UdpHandle {
     if (error !== null && queued !== null) for (const callback of queued) if (!this.closed) callback(error);
   }
 
-  bind(port: number, address: string | undefined, done: UdpDoneCallback): void {
+  bind(port: number, address: string | undefined, done: UDPDoneCallback): void {
     this.bindDone = done;
     try {
       this.socket.bind({ port, address, exclusive: true } as dgram.BindOptions);
@@ -107,7 +107,7 @@ class NodeDgramHandle implements UdpHandle {
     }
   }
 
-  connect(port: number, address: string, done: UdpDoneCallback): void {
+  connect(port: number, address: string, done: UDPDoneCallback): void {
     let settled = false;
     this.socket.connect(port, address, (error?: Error) => {
       if (!settled && !this.closed) done(error ?? null);
@@ -140,7 +140,7 @@ class NodeDgramHandle implements UdpHandle {
     length: number,
     port: number | undefined,
     address: string | undefined,
-    done?: UdpDoneCallback,
+    done?: UDPDoneCallback,
   ): void {
     const callback = done ?? this.sendDone;
     if (this.bindDone !== null) (this.queuedSends ??= []).push(callback);
@@ -265,7 +265,7 @@ export interface NodeDgramDriverOptions {
  * @example
  * const udp = createUDPSocket('udp4', { driver: createNodeDgramDriver({ scheduler: asyncScheduler }) });
  */
-export function createNodeDgramDriver(options: NodeDgramDriverOptions = {}): UdpDriver {
+export function createNodeDgramDriver(options: NodeDgramDriverOptions = {}): UDPDriver {
   const scheduler = options.scheduler ?? asapScheduler;
   return {
     scheduler,
@@ -274,4 +274,4 @@ export function createNodeDgramDriver(options: NodeDgramDriverOptions = {}): Udp
 }
 
 /** The shared default node:dgram driver (events on `asapScheduler`). */
-export const nodeDgramDriver: UdpDriver = createNodeDgramDriver();
+export const nodeDgramDriver: UDPDriver = createNodeDgramDriver();

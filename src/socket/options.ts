@@ -1,7 +1,7 @@
 import { asapScheduler, type SchedulerLike } from 'rxjs';
 import { UDPSocketError, reasonOf } from '../errors';
 import { defaultDriver } from '../driver/default-driver';
-import type { UdpDriver, UdpHandleOptions } from '../driver/udp-driver';
+import type { UDPDriver, UDPHandleOptions } from '../driver/udp-driver';
 import type { UDPSocketOptions } from './types';
 import { describe, isScheduler } from '../internal/validators';
 
@@ -11,11 +11,11 @@ export const MAX_BUFFER_SIZE = 0x7fffffff;
 /** The options of {@link createUDPSocket}, checked. */
 export interface SocketSettings {
   /** The driver, or `null` when none is usable: the socket then starts closed. */
-  readonly driver: UdpDriver | null;
+  readonly driver: UDPDriver | null;
   /** The driver's scheduler, read once (`asapScheduler` when there is no usable driver). */
   readonly scheduler: SchedulerLike;
   /** What the driver applies when it opens the handle. */
-  readonly handleOptions: UdpHandleOptions;
+  readonly handleOptions: UDPHandleOptions;
   /** What to report on `onError` once the socket exists, in order. */
   readonly errors: UDPSocketError[];
 }
@@ -23,8 +23,8 @@ export interface SocketSettings {
 /** A driver's scheduler, or undefined when `value` is not a usable driver (never throws). */
 function schedulerOf(value: unknown): SchedulerLike | undefined {
   try {
-    if (value === null || typeof value !== 'object' || typeof (value as UdpDriver).open !== 'function') return undefined;
-    const scheduler: unknown = (value as UdpDriver).scheduler;
+    if (value === null || typeof value !== 'object' || typeof (value as UDPDriver).open !== 'function') return undefined;
+    const scheduler: unknown = (value as UDPDriver).scheduler;
     return isScheduler(scheduler) ? scheduler : undefined;
   } catch {
     return undefined;
@@ -39,7 +39,7 @@ function schedulerOf(value: unknown): SchedulerLike | undefined {
  */
 export function parseSocketOptions(options: unknown): SocketSettings {
   const errors: UDPSocketError[] = [];
-  const handleOptions: UdpHandleOptions = {};
+  const handleOptions: UDPHandleOptions = {};
   const bad = (name: string, expected: string, value: unknown): void => {
     errors.push(
       new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `option ${name} must be ${expected}, got ${describe(value)}; ignored`),
@@ -65,7 +65,7 @@ export function parseSocketOptions(options: unknown): SocketSettings {
     );
     return { driver: null, scheduler: asapScheduler, handleOptions, errors };
   }
-  let driver: UdpDriver | null;
+  let driver: UDPDriver | null;
   let scheduler: SchedulerLike = asapScheduler;
   if (fields.driver === undefined) {
     driver = defaultDriver(errors);
@@ -75,7 +75,7 @@ export function parseSocketOptions(options: unknown): SocketSettings {
     if (driverScheduler === undefined) {
       driver = null;
       errors.push(
-        new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `option driver must be a UdpDriver, got ${describe(fields.driver)}; the socket is closed`),
+        new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `option driver must be a UDPDriver, got ${describe(fields.driver)}; the socket is closed`),
       );
     } else {
       driver = fields.driver;

@@ -1,12 +1,12 @@
-import { toUDPSocketError, type UDPOperation, type UDPSocketError } from '../errors';
-import type { UdpHandle } from '../driver/udp-driver';
+import { toUDPSocketError, type UDPSocketOperation, type UDPSocketError } from '../errors';
+import type { UDPHandle } from '../driver/udp-driver';
 import type { Membership, PendingSettings } from './socket-state';
 
 /** Where a socket reports what a driver call threw. */
 export type Report = (error: UDPSocketError) => void;
 
 /** Runs a driver call, reporting what it throws. @returns whether it succeeded. */
-export function attempt(report: Report, operation: UDPOperation, call: () => void): boolean {
+export function attempt(report: Report, operation: UDPSocketOperation, call: () => void): boolean {
   try {
     call();
     return true;
@@ -17,7 +17,7 @@ export function attempt(report: Report, operation: UDPOperation, call: () => voi
 }
 
 /** Joins or leaves a group on a bound handle. */
-export function applyMembership(report: Report, handle: UdpHandle, [op, source, group, iface]: Membership): void {
+export function applyMembership(report: Report, handle: UDPHandle, [op, source, group, iface]: Membership): void {
   if (source === undefined) {
     if (op === 'add') attempt(report, 'addMembership', () => handle.addMembership(group, iface));
     else attempt(report, 'dropMembership', () => handle.dropMembership(group, iface));
@@ -33,7 +33,7 @@ export function applyMembership(report: Report, handle: UdpHandle, [op, source, 
  * users expect (TTLs, flags, interface, buffer sizes, then memberships).
  * @returns whether SO_BROADCAST is now on.
  */
-export function applyPending(report: Report, handle: UdpHandle, p: PendingSettings): boolean {
+export function applyPending(report: Report, handle: UDPHandle, p: PendingSettings): boolean {
   const { ttl, broadcast, multicastTTL, multicastLoopback, multicastInterface, recvBufferSize, sendBufferSize } = p;
   if (ttl !== undefined) attempt(report, 'setTTL', () => handle.setTTL(ttl));
   const broadcastOn = broadcast !== undefined && attempt(report, 'setBroadcast', () => handle.setBroadcast(broadcast)) && broadcast;

@@ -1,6 +1,6 @@
 import type { SchedulerAction, SchedulerLike } from 'rxjs';
-import { UDPSocketError, toUDPSocketError, type UDPOperation } from '../errors';
-import type { UDPAddressInfo, UDPRemoteInfo, UDPSocketType, UdpHandle, UdpHandleSink } from '../driver/udp-driver';
+import { UDPSocketError, toUDPSocketError, type UDPSocketOperation } from '../errors';
+import type { UDPAddressInfo, UDPRemoteInfo, UDPSocketType, UDPHandle, UDPHandleSink } from '../driver/udp-driver';
 import { reportUnhandledError } from '../internal/report-unhandled-error';
 import { ListenerList } from './listeners';
 import { applyPending, attempt } from './pending-settings';
@@ -63,10 +63,10 @@ const NO_ADDRESS = Symbol('no address');
 
 /**
  * The inside of one socket: its state, its listeners, its events and its bind/close lifecycle.
- * The driver's handle reports to it ({@link UdpHandleSink}); the user holds the facade
+ * The driver's handle reports to it ({@link UDPHandleSink}); the user holds the facade
  * (`udp-socket.ts`), which never exposes it. The send path (`send-path.ts`) works on it too.
  */
-export class SocketCore implements UdpHandleSink {
+export class SocketCore implements UDPHandleSink {
   readonly closeListeners = new ListenerList<UDPCloseResult>();
   readonly errorListeners = new ListenerList<UDPErrorResult>();
   readonly listeningListeners = new ListenerList<UDPListeningResult>();
@@ -99,11 +99,11 @@ export class SocketCore implements UdpHandleSink {
   ) {}
 
   /** Takes the handle the driver opened for this core: the socket is now unbound. */
-  open(handle: UdpHandle): void {
+  open(handle: UDPHandle): void {
     this.state = unboundState(handle);
   }
 
-  // ---- UdpHandleSink: what the driver tells us -------------------------------------------
+  // ---- UDPHandleSink: what the driver tells us -------------------------------------------
 
   message(data: Uint8Array, remote: UDPRemoteInfo): void {
     const state = this.state;
@@ -137,7 +137,7 @@ export class SocketCore implements UdpHandleSink {
     this.scheduler.schedule(dispatchEvent, 0, { core: this, kind, payload });
   }
 
-  notRunning(operation: UDPOperation): void {
+  notRunning(operation: UDPSocketOperation): void {
     this.report(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', operation, 'socket is closed'));
   }
 
@@ -154,7 +154,7 @@ export class SocketCore implements UdpHandleSink {
    * (sendWithCallback), else to `onError`.
    * @returns the port when the bind completed synchronously, else 0.
    */
-  bind(operation: UDPOperation, port: number, address: string | undefined, callback?: UDPSendCallback): number {
+  bind(operation: UDPSocketOperation, port: number, address: string | undefined, callback?: UDPSendCallback): number {
     const unbound = this.state;
     if (unbound.kind !== 'unbound') return 0;
     const { handle, pending } = unbound;
@@ -188,7 +188,7 @@ export class SocketCore implements UdpHandleSink {
     if (binding.link.kind === 'connecting') this.failHeld(binding.link.held, error);
   }
 
-  private onBound(handle: UdpHandle, pending: PendingSettings, link: BindingLink): number {
+  private onBound(handle: UDPHandle, pending: PendingSettings, link: BindingLink): number {
     const local = handle.address();
     const bound = { kind: 'bound' as const, handle, local, link, broadcastOn: false };
     this.state = bound;
@@ -198,7 +198,7 @@ export class SocketCore implements UdpHandleSink {
   }
 
   /** Binds implicitly (port 0, any address) before send/connect, as WeChat and node do. @returns whether bound or binding. */
-  ensureBound(operation: UDPOperation, callback?: UDPSendCallback): boolean {
+  ensureBound(operation: UDPSocketOperation, callback?: UDPSendCallback): boolean {
     if (this.state.kind === 'unbound') this.bind(operation, 0, undefined, callback);
     const kind = this.state.kind;
     return kind === 'bound' || kind === 'binding';
@@ -213,7 +213,7 @@ export class SocketCore implements UdpHandleSink {
   }
 
   /** Runs a driver call, reporting what it throws. @returns whether it succeeded. */
-  apply(operation: UDPOperation, call: () => void): boolean {
+  apply(operation: UDPSocketOperation, call: () => void): boolean {
     return attempt(this.report, operation, call);
   }
 

@@ -1,4 +1,4 @@
-import type { UDPAddressInfo, UdpHandle } from '../driver/udp-driver';
+import type { UDPAddressInfo, UDPHandle } from '../driver/udp-driver';
 import type { UDPSendCallback } from './types';
 
 /**
@@ -17,14 +17,14 @@ export type SocketState = UnboundState | BindingState | BoundState | ClosedState
 /** Created, not bound: settings wait in `pending` for the bind. */
 export interface UnboundState {
   readonly kind: 'unbound';
-  readonly handle: UdpHandle;
+  readonly handle: UDPHandle;
   readonly pending: PendingSettings;
 }
 
 /** `bind()` was called and its address is still being resolved; sends and connect go to the handle, which queues them. */
 export interface BindingState {
   readonly kind: 'binding';
-  readonly handle: UdpHandle;
+  readonly handle: UDPHandle;
   readonly pending: PendingSettings;
   link: Link;
 }
@@ -32,7 +32,7 @@ export interface BindingState {
 /** Bound: the handle receives. `local` is re-read when the OS gives up its port (port 0). */
 export interface BoundState {
   readonly kind: 'bound';
-  readonly handle: UdpHandle;
+  readonly handle: UDPHandle;
   local: UDPAddressInfo;
   link: Link;
   /** Whether SO_BROADCAST is on, so `send({ setBroadcast: true })` costs a system call only once. */
@@ -104,6 +104,6 @@ export interface HeldDatagram {
 }
 
 /** The state of a socket whose handle a driver just opened. */
-export function unboundState(handle: UdpHandle, pending: PendingSettings = { memberships: [] }): UnboundState {
+export function unboundState(handle: UDPHandle, pending: PendingSettings = { memberships: [] }): UnboundState {
   return { kind: 'unbound', handle, pending };
 }

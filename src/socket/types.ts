@@ -4,7 +4,7 @@ import type {
   UDPLookupFunction,
   UDPRemoteInfo,
   UDPSocketType,
-  UdpDriver,
+  UDPDriver,
 } from '../driver/udp-driver';
 
 export type { UDPAddressInfo, UDPLookupFunction, UDPRemoteInfo, UDPSocketType };
@@ -117,7 +117,7 @@ export interface UDPSocketOptions {
    * The backend. The virtual network of `rxjs-udp/testing` provides one.
    * @default the node:dgram driver
    */
-  driver?: UdpDriver;
+  driver?: UDPDriver;
   /**
    * Set SO_REUSEADDR so several sockets can bind the same port (multicast receivers).
    * @default false

@@ -1,6 +1,6 @@
 import type { SchedulerLike } from 'rxjs';
-import { UDPSocketError, toUDPSocketError, type UDPOperation } from '../errors';
-import type { UDPAddressInfo, UDPSocketType, UdpHandle } from '../driver/udp-driver';
+import { UDPSocketError, toUDPSocketError, type UDPSocketOperation } from '../errors';
+import type { UDPAddressInfo, UDPSocketType, UDPHandle } from '../driver/udp-driver';
 import { applyMembership } from './pending-settings';
 import { connect, disconnect, transmit } from './send-path';
 import type { PendingSettings } from './socket-state';
@@ -93,7 +93,7 @@ export class UDPSocketImpl implements UDPSocket {
     if (this.checkListener('offMessage', listener, true)) this.#core.messageListeners.remove(listener);
   }
 
-  private checkListener(operation: UDPOperation, listener: unknown, optional = false): boolean {
+  private checkListener(operation: UDPSocketOperation, listener: unknown, optional = false): boolean {
     const error = checkFunction(operation, 'listener', listener, optional);
     if (error !== undefined) this.#core.report(error);
     return error === undefined;
@@ -194,9 +194,9 @@ export class UDPSocketImpl implements UDPSocket {
    * `remember` stores the value in the pending settings.
    */
   private setting(
-    operation: UDPOperation,
+    operation: UDPSocketOperation,
     error: UDPSocketError | undefined,
-    now: (handle: UdpHandle) => void,
+    now: (handle: UDPHandle) => void,
     remember: (pending: PendingSettings) => void,
   ): void {
     const core = this.#core;
@@ -275,7 +275,7 @@ export class UDPSocketImpl implements UDPSocket {
 
   private changeMembership(
     op: 'add' | 'drop',
-    operation: UDPOperation,
+    operation: UDPSocketOperation,
     source: string | undefined,
     group: string,
     iface: string | undefined,
@@ -320,8 +320,8 @@ export class UDPSocketImpl implements UDPSocket {
   }
 
   private getBufferSize(
-    operation: UDPOperation,
-    read: (handle: UdpHandle) => number,
+    operation: UDPSocketOperation,
+    read: (handle: UDPHandle) => number,
     pending: (pending: PendingSettings) => number | undefined,
   ): number | undefined {
     const core = this.#core;

@@ -1,5 +1,5 @@
 import type { SchedulerAction, SchedulerLike } from 'rxjs';
-import type { UdpDoneCallback } from '../driver/udp-driver';
+import type { UDPDoneCallback } from '../driver/udp-driver';
 import type { BoundSocket, Route } from './model';
 
 /** What a queued packet does when its time comes: deliver a datagram, call a send callback, or report a send error. */
@@ -31,7 +31,7 @@ export class Packet {
   sourcePort = 0;
   port = 0;
   sentAt = 0;
-  done: UdpDoneCallback | null = null;
+  done: UDPDoneCallback | null = null;
   error: Error | null = null;
 }
 

@@ -18,3 +18,6 @@ export type {
   VirtualNetworkOptions,
   VirtualSocketOptions,
 } from './types';
+
+/* Errors */
+export type { UDPTestingOperation } from '../errors';

@@ -2,7 +2,7 @@
  * The shapes the parts of the virtual network share: a leaf module, so that the handle, the
  * topology, the routing and the delivery queue depend on it and never on each other's files.
  */
-import type { UdpDoneCallback, UdpDriver, UdpHandleSink } from '../driver/udp-driver';
+import type { UDPDoneCallback, UDPDriver, UDPHandleSink } from '../driver/udp-driver';
 
 /** The life of a handle: opened, bound to a port of its host (reached by delivery), or closed. */
 export type HandleState = 'unbound' | 'bound' | 'closed';
@@ -30,7 +30,7 @@ export interface Membership {
 /** The state of a socket that routing and delivery read on the per-datagram path. */
 export interface BoundSocket {
   readonly host: HostModel;
-  readonly sink: UdpHandleSink;
+  readonly sink: UDPHandleSink;
   readonly v6: boolean;
   readonly reuseAddr: boolean;
   readonly ipv6Only: boolean;
@@ -54,7 +54,7 @@ export interface BoundSocket {
 export interface HostModel {
   readonly name: string;
   readonly addresses: string[];
-  readonly driver: UdpDriver;
+  readonly driver: UDPDriver;
   /** Bound sockets by port, in bind order. */
   readonly ports: Map<number, BoundSocket[]>;
   /** Hosts this one is partitioned from. */
@@ -106,8 +106,8 @@ export interface NetworkLink {
     length: number,
     port: number,
     route: Route,
-    done: UdpDoneCallback | undefined,
+    done: UDPDoneCallback | undefined,
   ): void;
   /** Reports a failed send asynchronously: to `done`, else to the sink as a `'send'` error. */
-  fail(socket: BoundSocket, error: Error, done: UdpDoneCallback | undefined): void;
+  fail(socket: BoundSocket, error: Error, done: UDPDoneCallback | undefined): void;
 }

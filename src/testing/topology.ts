@@ -1,5 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
-import type { UDPSocketType, UdpDriver, UdpHandleOptions, UdpHandleSink } from '../driver/udp-driver';
+import type { UDPSocketType, UDPDriver, UDPHandleOptions, UDPHandleSink } from '../driver/udp-driver';
 import { UDPSocketError } from '../errors';
 import { ANY4, ANY6, LIMITED_BROADCAST, LOOPBACK_BROADCAST, canonicalIp, isLoopback, isMulticast, subnetBroadcast } from './ip';
 import type { BoundSocket, HostModel, NetworkLink } from './model';
@@ -17,7 +17,7 @@ type HostOperation = 'createUDPSocket' | 'partition' | 'heal' | 'inject';
 /** A machine of the network. */
 export class Host implements VirtualHost, HostModel {
   readonly addresses: string[] = [];
-  readonly driver: UdpDriver;
+  readonly driver: UDPDriver;
   readonly ports = new Map<number, BoundSocket[]>();
   readonly cut = new Set<HostModel>();
   private nextPort = EPHEMERAL_FIRST;
@@ -31,7 +31,7 @@ export class Host implements VirtualHost, HostModel {
   ) {
     this.driver = {
       scheduler,
-      open: (type: UDPSocketType, options: UdpHandleOptions, sink: UdpHandleSink) => new VirtualHandle(link, this, type, options, sink),
+      open: (type: UDPSocketType, options: UDPHandleOptions, sink: UDPHandleSink) => new VirtualHandle(link, this, type, options, sink),
     };
   }
 

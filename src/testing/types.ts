@@ -1,5 +1,5 @@
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { UDPAddressInfo, UDPSocketType, UdpDriver } from '../driver/udp-driver';
+import type { UDPAddressInfo, UDPSocketType, UDPDriver } from '../driver/udp-driver';
 import type { UDPSocket, UDPSocketOptions } from '../socket/types';
 
 /**
@@ -154,7 +154,7 @@ export interface VirtualHost {
   /** Unicast addresses of the host, loopback addresses excluded. */
   readonly addresses: readonly string[];
   /** A driver whose sockets live on this host: `createUDPSocket(type, { driver: host.driver })`. */
-  readonly driver: UdpDriver;
+  readonly driver: UDPDriver;
 }
 
 /** A host, or one of its addresses (a loopback address or `'localhost'` names the default host). */
@@ -183,7 +183,7 @@ export interface VirtualNetwork {
   /** The scheduler every delivery and event runs on. */
   readonly scheduler: SchedulerLike;
   /** The driver of the default host: `createUDPSocket('udp4', { driver: net.driver })`. */
-  readonly driver: UdpDriver;
+  readonly driver: UDPDriver;
   /** The default host: loopback only (`127.0.0.1`, `::1`). */
   readonly localhost: VirtualHost;
   /** Every datagram with its fate; emits only while observed (costs nothing otherwise). */

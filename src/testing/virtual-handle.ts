@@ -1,10 +1,10 @@
 import type {
   UDPAddressInfo,
   UDPSocketType,
-  UdpDoneCallback,
-  UdpHandle,
-  UdpHandleOptions,
-  UdpHandleSink,
+  UDPDoneCallback,
+  UDPHandle,
+  UDPHandleOptions,
+  UDPHandleSink,
 } from '../driver/udp-driver';
 import { ANY4, ANY6, LOOPBACK4, LOOPBACK6, canonicalIp, isLoopback, isMulticast } from './ip';
 import type { BoundSocket, HandleState, HostModel, Membership, NetworkLink, Route } from './model';
@@ -14,10 +14,10 @@ const DEFAULT_BUFFER = 212992;
 const MAX_BUFFER = 2 * 4194304;
 
 /**
- * One socket of the virtual network: the {@link UdpHandle} the socket layer drives. Its state is
+ * One socket of the virtual network: the {@link UDPHandle} the socket layer drives. Its state is
  * read directly by the network on the per-datagram path, hence the public fields.
  */
-export class VirtualHandle implements UdpHandle, BoundSocket {
+export class VirtualHandle implements UDPHandle, BoundSocket {
   state: HandleState = 'unbound';
   readonly v6: boolean;
   readonly family: 'IPv4' | 'IPv6';
@@ -50,8 +50,8 @@ export class VirtualHandle implements UdpHandle, BoundSocket {
     readonly net: NetworkLink,
     readonly host: HostModel,
     readonly type: UDPSocketType,
-    private readonly options: UdpHandleOptions,
-    readonly sink: UdpHandleSink,
+    private readonly options: UDPHandleOptions,
+    readonly sink: UDPHandleSink,
   ) {
     this.v6 = type === 'udp6';
     this.family = this.v6 ? 'IPv6' : 'IPv4';
@@ -79,14 +79,14 @@ export class VirtualHandle implements UdpHandle, BoundSocket {
     if (this.state === 'closed') throw osError('ERR_SOCKET_DGRAM_NOT_RUNNING', syscall);
   }
 
-  bind(port: number, address: string | undefined, done: UdpDoneCallback): void {
+  bind(port: number, address: string | undefined, done: UDPDoneCallback): void {
     this.checkOpen('bind');
     if (this.state === 'bound') throw osError('ERR_SOCKET_ALREADY_BOUND', 'bind');
     if (address === undefined) return done(this.net.bind(this, port, undefined));
     this.resolve(address, 'bind', (error, ip) => done(error ?? this.net.bind(this, port, ip)));
   }
 
-  connect(port: number, address: string, done: UdpDoneCallback): void {
+  connect(port: number, address: string, done: UDPDoneCallback): void {
     this.checkOpen('connect');
     if (this.peerAddress !== undefined) throw osError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'connect');
     if (this.state === 'unbound') {
@@ -132,7 +132,7 @@ export class VirtualHandle implements UdpHandle, BoundSocket {
     length: number,
     port: number | undefined,
     address: string | undefined,
-    done?: UdpDoneCallback,
+    done?: UDPDoneCallback,
   ): void {
     const net = this.net;
     if (this.state !== 'bound') {
@@ -167,7 +167,7 @@ export class VirtualHandle implements UdpHandle, BoundSocket {
    * Resolves a hostname, then sends `copy` (the caller may reuse its buffer meanwhile). A method
    * of its own: a closure in `send` would make V8 allocate its context on every datagram.
    */
-  private sendToHostname(copy: Uint8Array, port: number, hostname: string, done: UdpDoneCallback | undefined): void {
+  private sendToHostname(copy: Uint8Array, port: number, hostname: string, done: UDPDoneCallback | undefined): void {
     const net = this.net;
     this.resolve(hostname, 'send', (error, resolved) => {
       if (error !== null) return net.fail(this, error, done);

@@ -1,5 +1,5 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
-import type { UDPSocketType, UdpDoneCallback, UdpDriver } from '../driver/udp-driver';
+import type { UDPSocketType, UDPDoneCallback, UDPDriver } from '../driver/udp-driver';
 import { UDPSocketError } from '../errors';
 import { createUDPSocket } from '../socket/create-udp-socket';
 import type { UDPSocket } from '../socket/types';
@@ -32,7 +32,7 @@ import type {
 class Network implements VirtualNetwork, NetworkLink, PacketReceiver {
   readonly scheduler: SchedulerLike;
   readonly localhost: Host;
-  readonly driver: UdpDriver;
+  readonly driver: UDPDriver;
   /** Bumped when addresses change: invalidates cached routes. */
   version = 1;
   private readonly topology: Topology;
@@ -165,7 +165,7 @@ class Network implements VirtualNetwork, NetworkLink, PacketReceiver {
     return this.router.route(this.version, h, ip);
   }
 
-  fail(h: BoundSocket, error: Error, done: UdpDoneCallback | undefined): void {
+  fail(h: BoundSocket, error: Error, done: UDPDoneCallback | undefined): void {
     const p = this.queue.packet(done === undefined ? 'error' : 'done', h);
     p.error = error;
     p.done = done ?? null;
@@ -179,7 +179,7 @@ class Network implements VirtualNetwork, NetworkLink, PacketReceiver {
     length: number,
     port: number,
     route: Route,
-    done: UdpDoneCallback | undefined,
+    done: UDPDoneCallback | undefined,
   ): void {
     if (route.error !== undefined) return this.fail(h, osError(route.error, 'send', route.address, port), done);
     if (route.broadcast && !h.broadcast) return this.fail(h, osError('EACCES', 'send', route.address, port), done);
