@@ -95,8 +95,9 @@ async function main(): Promise<void> {
     process.stderr.write('compiling src/ with tsc (what dist/ users run)...\n');
     buildLibrary();
   }
-  // receive shows as two stages (CPU cost, lossless search), send as two (this process, a fresh one).
-  const stageCount = [...options.only].reduce((n, s) => n + (s === 'receive' || s === 'send' ? 2 : 1), 0);
+  // receive shows as two stages (CPU cost, lossless search), send as two (this process, a fresh
+  // one), rtt as two (echo in this process, echo in the peer process).
+  const stageCount = [...options.only].reduce((n, s) => n + (s === 'receive' || s === 'send' || s === 'rtt' ? 2 : 1), 0);
   const progress = new Progress(stageCount);
   const peer = await Peer.start();
   const ctx: BenchContext = { peer, progress, quick: options.quick };
@@ -113,7 +114,10 @@ async function main(): Promise<void> {
       results.send = await benchSend(ctx, senders(), index++);
       results.sendFresh = await benchSendFresh(ctx, index++);
     }
-    if (options.only.has('rtt')) results.rtt = await benchRtt(ctx, pingers(), index++);
+    if (options.only.has('rtt')) {
+      results.rttLocal = await benchRtt(ctx, pingers(), index++, 'local');
+      results.rtt = await benchRtt(ctx, pingers(), index++, 'peer');
+    }
     if (options.only.has('memory')) results.memory = await benchMemory(ctx, receivers(), index++);
     if (options.only.has('virtual')) {
       progress.begin('virtual network', 1, index++);

@@ -23,7 +23,10 @@ export interface BenchResults {
   send?: SendResult;
   /** The send stage again, in a fresh process that runs nothing else. */
   sendFresh?: SendResult;
+  /** Round trips with the echo in the peer process. */
   rtt?: RttResult;
+  /** Round trips with the echo in this process: the tight baseline the targets are judged on. */
+  rttLocal?: RttResult;
   memory?: MemoryResult;
   virtual?: VirtualResult;
 }
@@ -49,7 +52,10 @@ export interface Row {
 export const TARGETS = {
   receiveRatio: 0.95,
   sendToRatio: 1.0,
-  requestP50Ratio: 1.1,
+  /** A long-lived request pipeline, echo in process. */
+  requestP50Ratio: 1.05,
+  /** A one-shot request per question, echo in process. */
+  requestOnceP50Ratio: 1.1,
   heapGrowthBytes: 5 * 1024 * 1024,
   virtualPerSecond: 500_000,
 } as const;
@@ -67,7 +73,7 @@ export function buildRows(results: BenchResults): Row[] {
   const rows: Row[] = [];
   /** The target text of a figure: as is on its targeted subject's row, in parentheses on the others. */
   const targetText = (text: string, targeted: boolean): string => (targeted ? text : `(${text})`);
-  const { layer, receive, send, sendFresh, rtt, memory, virtual } = results;
+  const { layer, receive, send, sendFresh, rtt, rttLocal, memory, virtual } = results;
 
   if (layer !== undefined) {
     const base = layer.receive['raw']!;
@@ -151,24 +157,30 @@ export function buildRows(results: BenchResults): Row[] {
     }
   }
 
-  if (rtt !== undefined) {
-    const base = rtt.subjects['raw']!;
-    for (const id of ['request', 'callback']) {
-      const s = rtt.subjects[id];
-      const targeted = id === 'request';
+  // Targets are judged with the echo in process, where the baseline is tight (DESIGN: a layer's
+  // cost shows only there); the peer-process figures are shown beside them.
+  const rttTargets: Record<string, number> = { request: TARGETS.requestP50Ratio, requestOnce: TARGETS.requestOnceP50Ratio };
+  for (const result of [rttLocal, rtt]) {
+    if (result === undefined) continue;
+    const base = result.subjects['raw']!;
+    const where = result.echo === 'local' ? 'echo in process' : 'echo in the peer process';
+    for (const id of ['request', 'requestOnce', 'callback']) {
+      const s = result.subjects[id];
       if (s === undefined) continue;
+      const limit = rttTargets[id];
+      const targeted = limit !== undefined && result.echo === 'local';
       rows.push({
-        figure: 'round trip p50',
+        figure: `round trip p50, ${where}`,
         subject: s.label,
         value: `${fmtUs(s.p50.median)} (${fmtRange(s.p50, fmtUs)})`,
         baseline: fmtUs(base.p50.median),
         ratio: s.ratioP50,
         ratioRange: [s.ratiosP50.min, s.ratiosP50.max],
-        target: targetText(`≤ ${TARGETS.requestP50Ratio}×`, targeted),
-        ...(targeted ? { pass: s.ratioP50 <= TARGETS.requestP50Ratio } : {}),
+        target: limit === undefined ? '' : targetText(`≤ ${limit}×`, targeted),
+        ...(targeted ? { pass: s.ratioP50 <= limit } : {}),
       });
       rows.push({
-        figure: 'round trip p99',
+        figure: `round trip p99, ${where}`,
         subject: s.label,
         value: `${fmtUs(s.p99.median)} (${fmtRange(s.p99, fmtUs)})`,
         baseline: fmtUs(base.p99.median),
@@ -316,18 +328,19 @@ function groups(results: BenchResults): Group[] {
       targetLabel: `${TARGETS.sendToRatio}× raw`,
     });
   }
-  if (rtt !== undefined) {
-    const base = rtt.subjects['raw']!.p50.median;
+  const chartRtt = results.rttLocal ?? rtt;
+  if (chartRtt !== undefined) {
+    const base = chartRtt.subjects['raw']!.p50.median;
     out.push({
-      title: 'Round trip, 64 B ping-pong: p50 in µs (shorter is better)',
-      bars: Object.values(rtt.subjects).map((s) => ({
+      title: `Round trip, 64 B ping-pong, ${chartRtt.echo === 'local' ? 'echo in process' : 'echo in the peer process'}: p50 in µs (shorter is better)`,
+      bars: Object.values(chartRtt.subjects).map((s) => ({
         label: s.label,
         value: s.p50.median,
         text: `${fmtUs(s.p50.median)} (p99 ${fmtUs(s.p99.median)})  ${s.ratioP50.toFixed(2)}×`,
         baseline: s.baseline,
       })),
-      targetAt: base * TARGETS.requestP50Ratio,
-      targetLabel: `${TARGETS.requestP50Ratio}× raw`,
+      targetAt: base * TARGETS.requestOnceP50Ratio,
+      targetLabel: `${TARGETS.requestOnceP50Ratio}× raw (one-shot; ${TARGETS.requestP50Ratio}× long-lived)`,
     });
   }
   if (virtual?.available === true && virtual.datagramsPerSecond !== undefined) {

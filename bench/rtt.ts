@@ -1,8 +1,11 @@
 /**
- * Round trip: sequential 64-byte ping-pongs with the echo server of the peer process; each
- * round, each subject (rotated) does `pings` exchanges after a warm-up. Per round p50 and p99;
- * the figure is the median over rounds.
+ * Round trip: sequential 64-byte ping-pongs with an echo server; each round, each subject
+ * (rotated) does `pings` exchanges after a warm-up. Per round p50 and p99; the figure is the
+ * median over rounds. The echo runs in the peer process (what a client of another process sees)
+ * or in this process (`local`): there a round trip pays no cross-process wake-up (~100 µs here),
+ * so the baseline is tight and a layer's few µs show.
  */
+import * as dgram from 'node:dgram';
 import type { BenchContext, Figure } from './context';
 import { collectGarbage, pairedRatios, percentile, rotate, summarize, type Summary } from './stats';
 import type { PingerSubject } from './subjects';
@@ -22,17 +25,42 @@ export interface RttSubjectResult {
 }
 
 export interface RttResult {
+  /** Where the echo ran. */
+  echo: 'peer' | 'local';
   pings: number;
   rounds: number;
   subjects: Record<string, RttSubjectResult>;
 }
 
-export async function benchRtt(ctx: BenchContext, subjects: PingerSubject[], stageIndex: number): Promise<RttResult> {
+/** A raw node:dgram echo in this process, on loopback. */
+async function localEcho(): Promise<{ port: number; close: () => void }> {
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', (message, remote) => socket.send(message, remote.port, remote.address));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, close: () => socket.close() };
+}
+
+export async function benchRtt(ctx: BenchContext, subjects: PingerSubject[], stageIndex: number, echo: 'peer' | 'local' = 'peer'): Promise<RttResult> {
   const pings = ctx.quick ? 500 : 2000;
   const rounds = ctx.quick ? 2 : 15;
   const warmup = ctx.quick ? 100 : 500;
-  const echoPort = await ctx.peer.openEcho();
-  ctx.progress.begin('round trip', rounds * subjects.length, stageIndex);
+  const local = echo === 'local' ? await localEcho() : undefined;
+  const echoPort = local !== undefined ? local.port : await ctx.peer.openEcho();
+  ctx.progress.begin(echo === 'local' ? 'round trip, echo in process' : 'round trip, echo in the peer process', rounds * subjects.length, stageIndex);
+  try {
+    return await measure(ctx, subjects, echo, echoPort, { pings, rounds, warmup });
+  } finally {
+    local?.close();
+  }
+}
+
+async function measure(
+  ctx: BenchContext,
+  subjects: PingerSubject[],
+  echo: 'peer' | 'local',
+  echoPort: number,
+  { pings, rounds, warmup }: { pings: number; rounds: number; warmup: number },
+): Promise<RttResult> {
   const p50s = new Map<string, number[]>(subjects.map((s) => [s.id, []]));
   const p99s = new Map<string, number[]>(subjects.map((s) => [s.id, []]));
   const lost = new Map<string, number>(subjects.map((s) => [s.id, 0]));
@@ -75,5 +103,5 @@ export async function benchRtt(ctx: BenchContext, subjects: PingerSubject[], sta
     result.ratioP50 = result.ratiosP50.median;
     result.ratioP99 = result.ratiosP99.median;
   }
-  return { pings, rounds, subjects: results };
+  return { echo, pings, rounds, subjects: results };
 }

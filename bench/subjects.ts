@@ -4,7 +4,7 @@
  * read its size), so the difference between two subjects is the cost of the layer.
  */
 import * as dgram from 'node:dgram';
-import { Observable, Subject as RxSubject, type Subscriber } from 'rxjs';
+import { Observable, Subject as RxSubject, of, type Subscriber } from 'rxjs';
 import { lib } from './lib';
 
 const LOOPBACK = '127.0.0.1';
@@ -454,6 +454,41 @@ export const requestPinger: PingerSubject = {
   },
 };
 
+/**
+ * A one-shot request per ping: a fresh `of(payload).pipe(request(rx, echo, options))` each time,
+ * as `mergeMap((q) => of(q).pipe(request(...)))` makes one per question. Its cost is creating the
+ * operator (argument checks), subscribing, and the socket's shared reply listener.
+ */
+export const requestOncePinger: PingerSubject = {
+  id: 'requestOnce',
+  label: 'request() one-shot per question',
+  async open(echoPort) {
+    const udp = lib().createUDPSocket('udp4');
+    udp.bind(0, LOOPBACK);
+    const rx = lib().fromUDPSocket(udp);
+    const payload = Buffer.alloc(PAYLOAD_SIZE, 0x63);
+    const target = { address: LOOPBACK, port: echoPort };
+    const options = { timeout: 5000 };
+    let onReply: (() => void) | undefined;
+    const observer = { next: () => onReply!() };
+    return {
+      run: (n, out) =>
+        pingLoop(
+          () => {
+            of(payload).pipe(lib().request(rx, target, options)).subscribe(observer);
+          },
+          (handler) => {
+            onReply = handler;
+            return () => (onReply = undefined);
+          },
+          n,
+          out,
+        ),
+      close: () => udp.close(),
+    };
+  },
+};
+
 export const receivers = (): ReceiverSubject[] => [rawReceiver, messageStreamReceiver, callbackReceiver];
 export const senders = (): SenderSubject[] => [
   rawSender,
@@ -464,7 +499,7 @@ export const senders = (): SenderSubject[] => [
   rawSyncLookupSender,
   driverSender,
 ];
-export const pingers = (): PingerSubject[] => [rawPinger, requestPinger, callbackPinger];
+export const pingers = (): PingerSubject[] => [rawPinger, requestPinger, requestOncePinger, callbackPinger];
 
 /** A receiver subject by id (for child processes, which get the id on their command line). */
 export function receiverById(id: string): ReceiverSubject {

@@ -109,7 +109,7 @@ describe('request (marbles over the virtual network)', () => {
         expect(onMessage).toHaveBeenCalledTimes(1);
         expect(offMessage).toHaveBeenCalledTimes(1);
         expect(offMessage.mock.calls[0]![0]).toBe(onMessage.mock.calls[0]![0]);
-      }, 16);
+      }, 17); // unsubscribed at 16; the socket's reply listener goes one scheduler task later
     });
   });
 
@@ -260,6 +260,7 @@ describe('request (real loopback)', () => {
     const result = lastValueFrom(of('x').pipe(request(rx, { address: '127.0.0.1', port: silent.port }, { timeout: 10, retries: 1, match: anyReply })));
     expect(wx.listenerCount('message')).toBe(1);
     await expect(result).rejects.toBeInstanceOf(RequestTimeoutError);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // the reply listener goes one task after the last request
     expect(wx.listenerCount()).toBe(0);
   });
 

@@ -82,6 +82,10 @@ function sameAddress(expected: string, actual: string): boolean {
   return actual.length > 7 && actual.startsWith('::ffff:') && actual.slice(7) === expected;
 }
 
+function detachIdle(this: unknown, hub: RequestHub | undefined): void {
+  hub!.detachIfIdle();
+}
+
 function wake(this: unknown, gate: { hub: RequestHub; gate: Gate } | undefined): void {
   const { hub, gate: g } = gate!;
   g.timer = undefined;
@@ -99,7 +103,7 @@ function wake(this: unknown, gate: { hub: RequestHub; gate: Gate } | undefined):
  * its peer (see {@link Gate}).
  */
 export class RequestHub {
-  /** Pending exchanges with a single peer, by the port they wait on. */
+  /** Pending exchanges with a single peer, by the port they wait on (an emptied list is kept for reuse). */
   private readonly byPort = new Map<number, Exchange[]>();
   /** Pending broadcast / multicast exchanges (all have a `match`). */
   private anySource: Exchange[] = [];
@@ -107,8 +111,10 @@ export class RequestHub {
   private readonly gates = new Map<string, Gate>();
   /** Until when a reply to an ended matched exchange may still come (for gates made later). */
   private matchedQuietUntil = -Infinity;
-  /** Exchanges pending or queued at a gate: the listeners are held while this is above 0. */
-  private live = 0;
+  /** Operator subscriptions using the hub: the listeners are held while this is above 0. */
+  private owners = 0;
+  /** The deferred release of the listeners, after the last owner left. */
+  private release: Subscription | undefined;
   private inbox: Subscription | undefined;
   private problems: Subscription | undefined;
   private socketClosed = false;
@@ -124,10 +130,7 @@ export class RequestHub {
    * was failed).
    */
   admit(exchange: Exchange, now: number): boolean | undefined {
-    if (this.live++ === 0) this.attach();
     if (this.socketClosed) {
-      this.live--;
-      this.detachIfIdle();
       exchange.live = false;
       exchange.owner.fail(closedError(exchange));
       return undefined;
@@ -170,9 +173,7 @@ export class RequestHub {
       const queued = gate.queue.indexOf(exchange);
       if (queued >= 0) {
         gate.queue.splice(queued, 1);
-        this.live--;
         if (queued === 0) this.pump(gate);
-        this.detachIfIdle();
         return;
       }
     }
@@ -222,7 +223,6 @@ export class RequestHub {
 
   private take(exchange: Exchange, list: Exchange[], index: number, reply: UDPMessageResult): void {
     list.splice(index, 1);
-    if (list.length === 0 && list !== this.anySource) this.byPort.delete(exchange.port);
     exchange.live = false;
     this.ended(exchange, true);
     exchange.owner.answer(exchange, reply);
@@ -230,7 +230,6 @@ export class RequestHub {
 
   /** Bookkeeping once an exchange left the tables: quiet time, the next in line, the listeners. */
   private ended(exchange: Exchange, answered: boolean): void {
-    this.live--;
     const owner = exchange.owner;
     const quietUntil = owner.scheduler.now() + (answered ? owner.settleAnswered : owner.settle);
     const gate = this.gates.size > 0 ? this.gates.get(exchange.peer) : undefined;
@@ -240,7 +239,6 @@ export class RequestHub {
       if (quietUntil > gate.quietUntil) gate.quietUntil = quietUntil;
       this.pump(gate);
     }
-    this.detachIfIdle();
   }
 
   /** Whether the unmatched `exchange` may start now: nothing else to its peer, and the peer quiet. */
@@ -312,7 +310,38 @@ export class RequestHub {
     if (list === undefined) return;
     const index = list.indexOf(exchange);
     if (index >= 0) list.splice(index, 1);
-    if (list.length === 0) this.byPort.delete(exchange.port);
+  }
+
+  /**
+   * An operator subscription starts using the hub: the reply listener is attached now, before
+   * anything is sent. Held while any subscription is alive (a long-lived pipeline keeps it), and
+   * released one scheduler task after the last one leaves, so one-shot requests made one after
+   * another (`of(q).pipe(request(...))` per question) do not add and remove it each time.
+   */
+  retain(): void {
+    if (this.owners++ > 0) return;
+    if (this.release !== undefined) {
+      this.release.unsubscribe();
+      this.release = undefined;
+    }
+    if (this.inbox === undefined) this.attach();
+  }
+
+  /** An operator subscription stopped using the hub. */
+  unretain(): void {
+    if (--this.owners > 0 || this.inbox === undefined) return;
+    this.release = this.rx.scheduler.schedule(detachIdle, 0, this);
+  }
+
+  /** The deferred release ran: detach unless a subscription came back meanwhile. */
+  detachIfIdle(): void {
+    this.release = undefined;
+    if (this.owners > 0) return;
+    const { inbox, problems } = this;
+    this.inbox = undefined;
+    this.problems = undefined;
+    inbox?.unsubscribe();
+    problems?.unsubscribe();
   }
 
   private attach(): void {
@@ -326,15 +355,6 @@ export class RequestHub {
         this.failAll(closedError);
       },
     });
-  }
-
-  private detachIfIdle(): void {
-    if (this.live > 0) return;
-    const { inbox, problems } = this;
-    this.inbox = undefined;
-    this.problems = undefined;
-    inbox?.unsubscribe();
-    problems?.unsubscribe();
   }
 
   /** `ECONNREFUSED`: the (connected) peer is gone; every pending request on the socket fails now. */

@@ -68,6 +68,8 @@ export class RequestRun<T> implements ExchangeOwner {
     this.socket = settings.rx.socket;
     this.confirming = canConfirm(this.socket) ? this.socket : undefined;
     this.hub = hubOf(settings.rx);
+    // The reply listener is in place before the first datagram leaves.
+    this.hub.retain();
   }
 
   /** A request value from upstream. */
@@ -99,6 +101,7 @@ export class RequestRun<T> implements ExchangeOwner {
     this.timer?.unsubscribe();
     this.timer = undefined;
     for (let i = 0; i < exchanges.length; i++) this.hub.withdraw(exchanges[i]!);
+    this.hub.unretain();
   }
 
   private start(payload: T): void {
