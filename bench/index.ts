@@ -11,8 +11,9 @@
  *   --src             measure src/ through tsx instead of the tsc build (see bench/lib.ts)
  *   --only=a,b        stages to run: layer, receive, send, rtt, memory, virtual
  *   --rcvbuf=<bytes>  SO_RCVBUF of the receivers (default 4 MiB, capped by net.core.rmem_max)
- *   --out=<file>      JSON output (default bench/results/latest.json; quick: quick.json)
- *   --svg=<file>      chart output (default docs/bench.svg; not written by --quick)
+ *   --out=<file>      JSON output (default bench/results/latest.json; quick: quick.json; with
+ *                     --only: partial.json, so a partial run never replaces the full figures)
+ *   --svg=<file>      chart output (default docs/bench.svg; not written by --quick or --only)
  *
  * Writes the JSON of all figures and the SVG chart, and prints the table of ratios against
  * the targets in docs/design.md. Exits non-zero only when a measurement fails, never on a ratio.
@@ -61,8 +62,8 @@ function parseArgs(argv: string[]): Options {
     quick,
     src: argv.includes('--src'),
     only: stages,
-    out: path.resolve(value('out') ?? path.join(root, 'bench', 'results', quick ? 'quick.json' : 'latest.json')),
-    svg: svg !== undefined ? path.resolve(svg) : quick ? undefined : path.join(root, 'docs', 'bench.svg'),
+    out: path.resolve(value('out') ?? path.join(root, 'bench', 'results', quick ? 'quick.json' : only !== undefined ? 'partial.json' : 'latest.json')),
+    svg: svg !== undefined ? path.resolve(svg) : quick || only !== undefined ? undefined : path.join(root, 'docs', 'bench.svg'),
   };
 }
 
