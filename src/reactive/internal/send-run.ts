@@ -65,6 +65,9 @@ function isIpLiteral(address: string): boolean {
  *   and the receipt;
  * - otherwise (a hostname target, or per-datagram options whose lookups may finish in any
  *   order) each datagram gets a completion of its own, bound to its receipt.
+ *
+ * @internal Not part of the published declarations (stripInternal): the public `SendOverflow`
+ * type shares this file.
  */
 export class SendRun {
   private readonly socket: UDPSocketLike;
