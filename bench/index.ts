@@ -9,7 +9,7 @@
  * Options:
  *   --quick           short run (< 1 min) for CI: same code paths, no assertions
  *   --src             measure src/ through tsx instead of the tsc build (see bench/lib.ts)
- *   --only=a,b        stages to run: layer, receive, send, rtt, memory, virtual
+ *   --only=a,b        stages to run: layer, receive, send, rtt, memory, array, virtual
  *   --rcvbuf=<bytes>  SO_RCVBUF of the receivers (default 4 MiB, capped by net.core.rmem_max)
  *   --out=<file>      JSON output (default bench/results/latest.json; quick: quick.json; with
  *                     --only: partial.json, so a partial run never replaces the full figures)
@@ -31,11 +31,12 @@ import { Progress } from './progress';
 import { benchReceive } from './receive';
 import { buildRows, renderMarkdown, renderSvg, renderTable, type BenchResults, type VirtualResult } from './report';
 import { benchRtt } from './rtt';
+import { benchSendArray } from './send-array';
 import { benchSend, benchSendFresh } from './send';
 import { benchVirtualNetwork } from './virtual-network';
 import { pingers, receiveOptions, receivers, senders } from './subjects';
 
-const STAGES = ['layer', 'receive', 'send', 'rtt', 'memory', 'virtual'] as const;
+const STAGES = ['layer', 'receive', 'send', 'rtt', 'memory', 'array', 'virtual'] as const;
 type Stage = (typeof STAGES)[number];
 
 interface Options {
@@ -120,6 +121,7 @@ async function main(): Promise<void> {
       results.rtt = await benchRtt(ctx, pingers(), index++, 'peer');
     }
     if (options.only.has('memory')) results.memory = await benchMemory(ctx, receivers(), index++);
+    if (options.only.has('array')) results.sendArray = await benchSendArray(ctx, index++);
     if (options.only.has('virtual')) {
       progress.begin('virtual network', 1, index++);
       results.virtual = await benchVirtual(options.quick);

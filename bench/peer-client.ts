@@ -95,6 +95,16 @@ export class Peer {
 
 
 
+  /** Opens a counting sink in the peer process; its port. */
+  async openCounter(): Promise<number> {
+    return (await this.call({ type: 'count-open' })).port!;
+  }
+
+  /** What the counting sink on `port` received; closes it. */
+  async readCounter(port: number): Promise<number> {
+    return (await this.call({ type: 'count-read', port })).count!;
+  }
+
   async openEcho(): Promise<number> {
     return (await this.call({ type: 'echo-open' })).port!;
   }

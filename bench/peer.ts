@@ -20,6 +20,8 @@ const syncLookup = (address: string, _family: unknown, callback: (e: Error | nul
   callback(null, address, 4);
 
 let stopRequested = false;
+/** The counting sinks, by port. */
+const counters = new Map<number, { socket: dgram.Socket; count: number }>();
 
 function open(): dgram.Socket {
   const socket = dgram.createSocket({ type: 'udp4', lookup: syncLookup as never });
@@ -69,6 +71,20 @@ async function handle(request: PeerRequest): Promise<Omit<PeerReply, 'id' | 'ok'
     case 'stop':
       stopRequested = true;
       return {};
+    case 'count-open': {
+      const socket = open();
+      const counter = { socket, count: 0 };
+      socket.on('message', () => counter.count++);
+      const port = await bound(socket);
+      counters.set(port, counter);
+      return { port };
+    }
+    case 'count-read': {
+      const counter = counters.get(request.port);
+      counters.delete(request.port);
+      counter?.socket.close();
+      return { count: counter?.count ?? 0 };
+    }
     case 'echo-open': {
       const socket = open();
       socket.on('message', (message, remote) => socket.send(message, remote.port, remote.address));

@@ -27,7 +27,10 @@ export interface BlastResult {
 export type PeerCommand =
   | BlastCommand
   | { type: 'stop' }
-  | { type: 'echo-open' };
+  | { type: 'echo-open' }
+  /** A sink that counts what it receives (`count-read` tells the count and closes it). */
+  | { type: 'count-open' }
+  | { type: 'count-read'; port: number };
 
 export type PeerRequest = PeerCommand & { id: number };
 
@@ -38,4 +41,6 @@ export interface PeerReply {
   /** blast: the result; echo-open: the bound port. */
   blast?: BlastResult;
   port?: number;
+  /** count-read: datagrams the sink received. */
+  count?: number;
 }

@@ -6,6 +6,7 @@ import type { LayerResult } from './layer';
 import type { MemoryResult } from './memory';
 import type { ReceiveResult } from './receive';
 import type { RttResult } from './rtt';
+import type { SendArrayResult } from './send-array';
 import type { SendResult } from './send';
 import type { VirtualBenchResult } from './virtual-network';
 
@@ -28,6 +29,8 @@ export interface BenchResults {
   /** Round trips with the echo in this process: the tight baseline the targets are judged on. */
   rttLocal?: RttResult;
   memory?: MemoryResult;
+  /** A whole array through sendTo with default options. */
+  sendArray?: SendArrayResult;
   virtual?: VirtualResult;
 }
 
@@ -73,7 +76,7 @@ export function buildRows(results: BenchResults): Row[] {
   const rows: Row[] = [];
   /** The target text of a figure: as is on its targeted subject's row, in parentheses on the others. */
   const targetText = (text: string, targeted: boolean): string => (targeted ? text : `(${text})`);
-  const { layer, receive, send, sendFresh, rtt, rttLocal, memory, virtual } = results;
+  const { layer, receive, send, sendFresh, rtt, rttLocal, memory, sendArray, virtual } = results;
 
   if (layer !== undefined) {
     const base = layer.receive['raw']!;
@@ -189,6 +192,27 @@ export function buildRows(results: BenchResults): Row[] {
         target: '',
       });
     }
+  }
+
+  if (sendArray !== undefined) {
+    const n = sendArray.values.toLocaleString('en-US');
+    rows.push({
+      figure: `sendTo of a ${n}-value array, default options`,
+      subject: 'sendTo operator',
+      value: sendArray.completed
+        ? `completes in ${sendArray.seconds.toFixed(2)} s, ${sendArray.receipts.toLocaleString('en-US')} receipts, peak heap +${fmtMB(sendArray.heapPeakAbove)}`
+        : `fails: ${sendArray.error ?? 'unknown'}`,
+      baseline: '',
+      target: targetText('completes', true),
+      pass: sendArray.completed && sendArray.receipts === sendArray.values,
+    });
+    rows.push({
+      figure: 'burst loss behind receipts (receiver in another process, default SO_RCVBUF)',
+      subject: 'sendTo operator',
+      value: `${(100 * sendArray.loss).toFixed(1)} % of ${n} lost (${sendArray.received.toLocaleString('en-US')} received)`,
+      baseline: '',
+      target: '',
+    });
   }
 
   if (memory !== undefined) {
