@@ -4,6 +4,7 @@ import type { UDPMessage, UDPSendOption, UDPSocketLike } from '../../socket/type
 import type { SendReceipt, UDPTarget } from '../types';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
+import { ipFamily } from '../../internal/ip';
 import { checkFunction, checkNumber, optionsOf, readSendOption } from './validate';
 
 /** The default bound on datagrams handed to the socket and not yet confirmed. */
@@ -47,11 +48,6 @@ export function sendLimitsOf(operation: UDPOperation, options: unknown): SendLim
       onDrop: onDrop as SendLimits['onDrop'],
     }
   );
-}
-
-/** Whether `address` is an IP literal (sent without a lookup, so completions keep their order). */
-function isIpLiteral(address: string): boolean {
-  return address.includes(':') || /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
 }
 
 /**
@@ -105,7 +101,8 @@ export class SendRun {
   ) {
     this.socket = socket;
     this.confirming = canConfirm(socket) ? socket : undefined;
-    this.ordered = target !== undefined && isIpLiteral(target.address) && onSendError === undefined;
+    // An IP literal is sent without a lookup, so its completions keep their order.
+    this.ordered = target !== undefined && ipFamily(target.address) !== 0 && onSendError === undefined;
     this.concurrency = limits.concurrency;
     this.bufferSize = limits.bufferSize;
     this.overflow = limits.overflow;

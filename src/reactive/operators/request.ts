@@ -7,6 +7,7 @@ import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, rea
 import { unreadableOption } from '../../internal/validators';
 import type { UDPTarget } from '../types';
 import { operate } from '../internal/operate';
+import { ipFamily } from '../../internal/ip';
 
 /** Options of {@link request}. */
 export interface RequestOptions<T> {
@@ -70,16 +71,17 @@ export interface RequestOptions<T> {
 /** The default bound on the pending requests of one `request` operator. */
 export const DEFAULT_REQUEST_CONCURRENCY = 64;
 
-/** Whether `address` is an IP literal (IPv6 has a colon; a dotted quad is IPv4); else a hostname. */
-function isIpLiteral(address: string): boolean {
-  return address.includes(':') || /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
-}
-
-/** Whether `address` is a multicast group: 224.0.0.0/4 or ff00::/8. */
-function isMulticast(address: string): boolean {
-  if (address.includes(':')) return /^ff/i.test(address);
-  const first = Number(address.split('.', 1)[0]);
-  return first >= 224 && first <= 239;
+/** Whether the IP literal `address` of `family` is a multicast group: 224.0.0.0/4 or ff00::/8. */
+function isMulticast(address: string, family: 4 | 6): boolean {
+  if (family === 6) return (address.charCodeAt(0) | 0x20) === 0x66 && (address.charCodeAt(1) | 0x20) === 0x66;
+  // The first octet: up to three digits before the first dot.
+  let octet = 0;
+  for (let i = 0; i < 3; i++) {
+    const c = address.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    octet = octet * 10 + (c - 0x30);
+  }
+  return octet >= 224 && octet <= 239;
 }
 
 /**
@@ -122,7 +124,8 @@ function readSettings<T>(socket: unknown, target: unknown, options: unknown): Re
   }
   const { address, port, setBroadcast } = checked;
   const peer = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-  const anySource = setBroadcast === true || (isIpLiteral(address) && isMulticast(address));
+  const family = ipFamily(address);
+  const anySource = setBroadcast === true || (family !== 0 && isMulticast(address, family));
   if (match === undefined && retries !== 0) {
     return new UDPSocketError(
       'ERR_INVALID_ARG_VALUE',
@@ -142,7 +145,7 @@ function readSettings<T>(socket: unknown, target: unknown, options: unknown): Re
     scheduler: schedulerOf(socket as SocketInput, scheduler),
     target: { address, port, setBroadcast: setBroadcast === true },
     peer,
-    replyAddress: isIpLiteral(address) ? address.toLowerCase() : undefined,
+    replyAddress: family === 0 ? undefined : address.toLowerCase(),
     anySource,
     timeout,
     retries,
