@@ -39,8 +39,16 @@ export interface UDPHandleOptions {
   recvBufferSize?: number;
   /** SO_SNDBUF in bytes, applied at bind. */
   sendBufferSize?: number;
-  /** Hostname resolution; IP literals never reach it. */
+  /**
+   * Hostname resolution; IP literals never reach it. The socket layer hands it over already
+   * bounded by `lookupTimeout`: a driver uses it as it is.
+   */
   lookup?: UDPLookupFunction;
+  /**
+   * How long the driver's own resolver (used when there is no `lookup`) may take, in ms, before
+   * the bind, connect or send that needed it fails with `ETIMEDOUT` (`Infinity`: no bound).
+   */
+  lookupTimeout?: number;
 }
 
 /**

@@ -12,6 +12,7 @@ import type {
   UDPHandleOptions,
   UDPHandleSink,
 } from '../driver/udp-driver';
+import { DEFAULT_LOOKUP_TIMEOUT, withLookupTimeout } from '../driver/lookup-timeout';
 
 type NodeLookup = (
   hostname: string,
@@ -28,10 +29,12 @@ const defaultLookup: UDPLookupFunction = (hostname, family, callback) => {
  * binds and sends inside the call when its lookup calls back synchronously, which is what makes
  * `bind()` return the port and saves a tick per `send()`.
  */
-function createSyncLookup(type: UDPSocketType, custom: UDPLookupFunction | undefined): NodeLookup {
+function createSyncLookup(type: UDPSocketType, options: UDPHandleOptions, scheduler: SchedulerLike): NodeLookup {
   const family: 4 | 6 = type === 'udp4' ? 4 : 6;
   const loopback = family === 4 ? '127.0.0.1' : '::1';
-  const resolve = custom ?? defaultLookup;
+  // A given lookup comes bounded by the socket layer; dns.lookup is bounded here.
+  const resolve =
+    options.lookup ?? withLookupTimeout(defaultLookup, options.lookupTimeout ?? DEFAULT_LOOKUP_TIMEOUT, scheduler);
   // The last literal seen: a socket mostly sends to one peer, and node's isIP is a regex test.
   let lastLiteral = '';
   let lastFamily = 0;
@@ -64,10 +67,15 @@ class NodeDgramHandle implements UDPHandle {
   private queuedSends: UDPDoneCallback[] | null = null;
   private closed = false;
 
-  constructor(type: UDPSocketType, options: UDPHandleOptions, private readonly sink: UDPHandleSink) {
+  constructor(
+    type: UDPSocketType,
+    options: UDPHandleOptions,
+    private readonly sink: UDPHandleSink,
+    scheduler: SchedulerLike,
+  ) {
     const socketOptions: dgram.SocketOptions = {
       type,
-      lookup: createSyncLookup(type, options.lookup) as unknown as dgram.SocketOptions['lookup'],
+      lookup: createSyncLookup(type, options, scheduler) as unknown as dgram.SocketOptions['lookup'],
     };
     if (options.reuseAddr === true) socketOptions.reuseAddr = true;
     if (options.ipv6Only === true) socketOptions.ipv6Only = true;
@@ -269,7 +277,7 @@ export function createNodeDgramDriver(options: NodeDgramDriverOptions = {}): UDP
   const scheduler = options.scheduler ?? asapScheduler;
   return {
     scheduler,
-    open: (type, handleOptions, sink) => new NodeDgramHandle(type, handleOptions, sink),
+    open: (type, handleOptions, sink) => new NodeDgramHandle(type, handleOptions, sink, scheduler),
   };
 }
 

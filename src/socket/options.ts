@@ -1,6 +1,7 @@
 import { asapScheduler, type SchedulerLike } from 'rxjs';
 import { UDPSocketError, reasonOf } from '../errors';
 import { defaultDriver } from '../driver/default-driver';
+import { DEFAULT_LOOKUP_TIMEOUT, MAX_LOOKUP_TIMEOUT, withLookupTimeout } from '../driver/lookup-timeout';
 import type { UDPDriver, UDPHandleOptions } from '../driver/udp-driver';
 import type { UDPSocketOptions } from './types';
 import { describe, isScheduler } from '../internal/validators';
@@ -57,8 +58,8 @@ export function parseSocketOptions(options: unknown): SocketSettings {
   }
   let fields: UDPSocketOptions;
   try {
-    const { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup } = options as UDPSocketOptions;
-    fields = { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup };
+    const { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup, lookupTimeout } = options as UDPSocketOptions;
+    fields = { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup, lookupTimeout };
   } catch (thrown) {
     errors.push(
       new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `options could not be read: ${reasonOf(thrown)}; the socket is closed`, { cause: thrown }),
@@ -94,8 +95,16 @@ export function parseSocketOptions(options: unknown): SocketSettings {
     if (typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_BUFFER_SIZE) handleOptions[name] = value;
     else bad(name, 'a positive integer', value);
   }
+  let lookupTimeout = DEFAULT_LOOKUP_TIMEOUT;
+  const timeout = fields.lookupTimeout;
+  if (timeout !== undefined) {
+    if (timeout === Infinity || (Number.isInteger(timeout) && timeout > 0 && timeout <= MAX_LOOKUP_TIMEOUT)) lookupTimeout = timeout;
+    else bad('lookupTimeout', `a positive integer of ms up to ${MAX_LOOKUP_TIMEOUT}, or Infinity`, timeout);
+  }
+  handleOptions.lookupTimeout = lookupTimeout;
   if (fields.lookup !== undefined) {
-    if (typeof fields.lookup === 'function') handleOptions.lookup = fields.lookup;
+    // Bounded here, on the driver's scheduler, so every driver (the virtual network too) gets it.
+    if (typeof fields.lookup === 'function') handleOptions.lookup = withLookupTimeout(fields.lookup, lookupTimeout, scheduler);
     else bad('lookup', 'a function', fields.lookup);
   }
   return { driver, scheduler, handleOptions, errors };

@@ -137,6 +137,14 @@ export interface UDPSocketOptions {
    * @default `dns.lookup` with the family of the socket
    */
   lookup?: UDPLookupFunction;
+  /**
+   * How long a hostname lookup (the `lookup` option or the driver's own resolver) may take before
+   * the `send`, `connect` or `bind` that needed it fails with `ETIMEDOUT` (on `onError`, or the
+   * send's callback); an answer after that is ignored. A positive integer of ms, or `Infinity` to
+   * wait as long as the lookup takes. IP literals and `localhost` never wait.
+   * @default 5000
+   */
+  lookupTimeout?: number;
 }
 
 /**
