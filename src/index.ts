@@ -69,6 +69,7 @@ export type {
   RateLimitCounters,
   RateLimitKey,
   RateLimitPerPeerOptions,
+  ReplyCounters,
   ReplyErrorHandler,
   ReplyOptions,
   ReplyResult,

@@ -12,6 +12,7 @@ export { request } from './operators/request';
 export type { RequestOptions } from './operators/request';
 export { reply } from './operators/reply';
 export type { ReplyErrorHandler, ReplyOptions, ReplyResult } from './operators/reply';
+export type { ReplyCounters } from './internal/amplification';
 export { bytes, json, text } from './operators/codec';
 export type { CodecValue, JsonCodecOptions, UDPBytes, UDPCodec } from './operators/codec';
 export { decode } from './operators/decode';

@@ -123,7 +123,7 @@ describe('reply: one failing request never stops a server', () => {
     const port = server.bind(0, '127.0.0.1');
     const reported: string[] = [];
     server.message$
-      .pipe(reply(server, (m) => (textOf(m) === 'big' ? new Uint8Array(70_000) : textOf(m).toUpperCase()), { onError: (e, request) => reported.push(`${e.code} ${textOf(request)}`) }))
+      .pipe(reply(server, (m) => (textOf(m) === 'big' ? new Uint8Array(70_000) : textOf(m).toUpperCase()), { onError: (e, request) => reported.push(`${e.code} ${textOf(request)}`), amplificationLimit: Infinity }))
       .subscribe();
     const client = sockets.track(createUDPSocket('udp4'));
     const answered = new Promise<string>((resolve) => client.onMessage((m) => resolve(textOf(m))));

@@ -9,6 +9,7 @@ import type { SendReceipt } from '../types';
 import { infoOf } from './filter-by-peer';
 import type { SendToOptions } from './send-to';
 import { operate } from '../internal/operate';
+import { AmplificationGuard, amplificationGuardOf, type ReplyCounters } from '../internal/amplification';
 
 /** What the project function of {@link reply} returns: a payload, an Observable of payloads, or nothing. */
 export type ReplyResult = UDPMessage | Observable<UDPMessage> | null | undefined | void;
@@ -30,6 +31,16 @@ export interface ReplyOptions extends SendToOptions {
    * @default RxJS `config.onUnhandledError` when one is set, else the failure is dropped
    */
   onError?: ReplyErrorHandler;
+  /**
+   * Amplification guard: the bytes sent back for one request stay within this many times the
+   * bytes of the request; a reply datagram that would exceed it is dropped (never sent) and
+   * counted in `counters`. It keeps the server from being a reflector for floods with a forged
+   * source. A number >= 0; `Infinity` turns the guard off (for peers you have validated).
+   * @default 3 (QUIC's limit for an unvalidated address, RFC 9000 §8.1)
+   */
+  amplificationLimit?: number;
+  /** An object whose fields the guard keeps counting: request and reply bytes, replies dropped and their bytes. */
+  counters?: ReplyCounters;
 }
 
 /** The checked arguments of one `reply`. */
@@ -37,6 +48,7 @@ interface ReplySettings {
   readonly socket: ReturnType<typeof rawOf>;
   readonly limits: SendLimits;
   readonly report: (error: UDPSocketError, message: UDPMessageResult) => void;
+  readonly guard: AmplificationGuard | undefined;
 }
 
 function settingsOf(socket: unknown, project: unknown, options: unknown): ReplySettings | UDPSocketError {
@@ -46,6 +58,8 @@ function settingsOf(socket: unknown, project: unknown, options: unknown): ReplyS
     if (error !== undefined) return error;
     const limits = sendLimitsOf(op, options);
     if (limits instanceof UDPSocketError) return limits;
+    const guard = amplificationGuardOf(options);
+    if (guard instanceof UDPSocketError) return guard;
     const onError = options === null || options === undefined ? undefined : (options as ReplyOptions).onError;
     if (
       onError !== undefined &&
@@ -60,7 +74,7 @@ function settingsOf(socket: unknown, project: unknown, options: unknown): ReplyS
         : typeof onError === 'function'
           ? onError
           : (failure: UDPSocketError, message: UDPMessageResult): void => onError.next(failure, message);
-    return { socket: rawOf(socket as SocketInput), limits, report };
+    return { socket: rawOf(socket as SocketInput), limits, report, guard };
   } catch (thrown) {
     return unreadableOption(op, thrown);
   }
@@ -87,6 +101,11 @@ function replyFailed(cause: unknown): UDPSocketError {
  * as they come), or `null` / `undefined` (no reply). Replies share the backpressure of
  * {@link sendTo} (`concurrency`, `bufferSize`, `overflow`).
  *
+ * **An amplification guard is on by default:** the bytes sent back for one request stay within
+ * `amplificationLimit` (default 3) times its bytes; a reply datagram beyond that is dropped, never
+ * sent, and counted in `counters`. A forged request cannot make the server send a victim much
+ * more than the forger sent. Raise the limit, or set `Infinity`, for peers you have validated.
+ *
  * **One bad request never stops the server.** When `project` throws, its Observable errors, a
  * value is not a received message, or a reply datagram fails (`EMSGSIZE`, ...), that request is
  * reported to `onError` (by default RxJS `config.onUnhandledError`, else dropped) and the stream
@@ -96,11 +115,12 @@ function replyFailed(cause: unknown): UDPSocketError {
  * A socket or options of the wrong type (or unreadable), a `project` that is not a function, or
  * an `onError` that is neither a function nor an observer, make the operator error with
  * `ERR_INVALID_ARG_TYPE` when subscribed; `concurrency` / `bufferSize` / `overflow` are checked as
- * by `sendTo`.
+ * by `sendTo`, `amplificationLimit` must be a number >= 0 or `Infinity` (`ERR_OUT_OF_RANGE`).
  *
  * @param socket - the socket that received the messages (an {@link RxUDPSocket} or a plain socket).
  * @param project - maps a message (and its index) to the reply.
- * @param options - `concurrency`, `bufferSize`, `overflow`, `onDrop` as for `sendTo`, and `onError`.
+ * @param options - `concurrency`, `bufferSize`, `overflow`, `onDrop` as for `sendTo`, `onError`,
+ * `amplificationLimit` and `counters`.
  * @returns an operator from received messages to receipts of the replies.
  * @example
  * // an echo server that logs what it could not answer
@@ -113,7 +133,7 @@ export function reply(
 ): OperatorFunction<UDPMessageResult, SendReceipt> {
   const settings = settingsOf(socket, project, options);
   if (settings instanceof UDPSocketError) return failing(settings);
-  const { socket: raw, limits, report } = settings;
+  const { socket: raw, limits, report, guard } = settings;
   return (source) =>
     new Observable<SendReceipt>((subscriber) => {
       const reportSafely = (error: UDPSocketError, message: UDPMessageResult): void => {
@@ -148,6 +168,7 @@ export function reply(
               reportSafely(toUDPSocketError('send', error), message);
               return;
             }
+            const allowance = guard === undefined ? Infinity : guard.allowance(message);
             try {
               result = project(message, index++);
             } catch (error) {
@@ -157,9 +178,10 @@ export function reply(
             if (result === null || result === undefined) return;
             const { address, port } = info;
             if (!isObservable(result)) {
-              answer(message, address, port, result);
+              if (guard === undefined || guard.spend(result, allowance) >= 0) answer(message, address, port, result);
               return;
             }
+            let left = allowance;
             active++;
             let inner: Subscription | undefined;
             let finished = false;
@@ -169,7 +191,14 @@ export function reply(
               done();
             };
             inner = result.subscribe({
-              next: (payload) => answer(message, address, port, payload),
+              next: (payload) => {
+                if (guard !== undefined) {
+                  const rest = guard.spend(payload, left);
+                  if (rest < 0) return;
+                  left = rest;
+                }
+                answer(message, address, port, payload);
+              },
               error: (error: unknown) => {
                 reportSafely(replyFailed(error), message);
                 finish();
