@@ -7,6 +7,7 @@
 /* Socket */
 export { createUDPSocket } from './socket/create-udp-socket';
 export type {
+  UDPAbortSignal,
   UDPCloseResult,
   UDPConnectOption,
   UDPErrorResult,

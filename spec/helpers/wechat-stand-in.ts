@@ -56,7 +56,9 @@ export class WeChatStandIn implements WechatMiniprogram.UDPSocket {
     this.inner.write(option);
   }
   close(): void {
-    this.inner.close();
+    // WeChat answers a close of a closed socket with an error (ours are silent): modelled here.
+    if (this.inner.closed) setImmediate(() => this.emit('error', { errMsg: 'close:fail socket is closed', errCode: -1 }));
+    else this.inner.close();
   }
   onClose(listener: WechatMiniprogram.UDPSocketOnCloseCallback): void {
     this.listeners.close.push(listener);

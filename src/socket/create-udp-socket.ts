@@ -13,7 +13,7 @@ import { describe } from '../internal/validators';
  * is reported on `onError` with a stable `code`.
  *
  * @param type - `'udp4'` (default) or `'udp6'`.
- * @param options - driver, SO_REUSEADDR, IPV6_V6ONLY, buffer sizes, hostname lookup.
+ * @param options - driver, SO_REUSEADDR, IPV6_V6ONLY, buffer sizes, hostname lookup, an AbortSignal.
  * @returns an unbound socket.
  * @throws UDPSocketError `ERR_SOCKET_BAD_TYPE` when `type` is neither `'udp4'` nor `'udp6'`.
  * @example
@@ -26,7 +26,7 @@ export function createUDPSocket(type: UDPSocketType = 'udp4', options?: UDPSocke
   if (type !== 'udp4' && type !== 'udp6') {
     throw new UDPSocketError('ERR_SOCKET_BAD_TYPE', 'createUDPSocket', `bad socket type: ${describe(type)}, expected "udp4" or "udp6"`);
   }
-  const { driver, scheduler, handleOptions, errors } = parseSocketOptions(options);
+  const { driver, scheduler, handleOptions, signal, errors } = parseSocketOptions(options);
   const core = new SocketCore(type, scheduler, { recv: handleOptions.recvBufferSize, send: handleOptions.sendBufferSize });
   // Without a usable driver the socket starts closed: better than a silent fallback to real sockets.
   if (driver !== null) {
@@ -37,5 +37,6 @@ export function createUDPSocket(type: UDPSocketType = 'udp4', options?: UDPSocke
     }
   }
   for (const error of errors) core.report(error);
+  if (signal !== undefined) core.watch(signal);
   return new UDPSocketImpl(core);
 }

@@ -3,7 +3,7 @@ import { UDPSocketError, reasonOf } from '../errors';
 import { defaultDriver } from '../driver/default-driver';
 import { DEFAULT_LOOKUP_TIMEOUT, MAX_LOOKUP_TIMEOUT, withLookupTimeout } from '../driver/lookup-timeout';
 import type { UDPDriver, UDPHandleOptions } from '../driver/udp-driver';
-import type { UDPSocketOptions } from './types';
+import type { UDPAbortSignal, UDPSocketOptions } from './types';
 import { describe, isScheduler } from '../internal/validators';
 
 /** The largest SO_RCVBUF / SO_SNDBUF a socket accepts, bytes. */
@@ -17,6 +17,8 @@ export interface SocketSettings {
   readonly scheduler: SchedulerLike;
   /** What the driver applies when it opens the handle. */
   readonly handleOptions: UDPHandleOptions;
+  /** The signal that closes the socket, when a usable one was given. */
+  readonly signal: UDPAbortSignal | undefined;
   /** What to report on `onError` once the socket exists, in order. */
   readonly errors: UDPSocketError[];
 }
@@ -29,6 +31,21 @@ function schedulerOf(value: unknown): SchedulerLike | undefined {
     return isScheduler(scheduler) ? scheduler : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether `value` can be watched as an AbortSignal (never throws). */
+function isAbortSignal(value: unknown): value is UDPAbortSignal {
+  try {
+    return (
+      value !== null &&
+      typeof value === 'object' &&
+      typeof (value as UDPAbortSignal).aborted === 'boolean' &&
+      typeof (value as UDPAbortSignal).addEventListener === 'function' &&
+      typeof (value as UDPAbortSignal).removeEventListener === 'function'
+    );
+  } catch {
+    return false;
   }
 }
 
@@ -49,7 +66,7 @@ export function parseSocketOptions(options: unknown): SocketSettings {
   /** The default driver, or null after the error saying this platform has none. */
   const fallback = (): SocketSettings => {
     const driver = defaultDriver(errors);
-    return { driver, scheduler: driver?.scheduler ?? asapScheduler, handleOptions, errors };
+    return { driver, scheduler: driver?.scheduler ?? asapScheduler, handleOptions, signal: undefined, errors };
   };
   if (options === undefined) return fallback();
   if (options === null || typeof options !== 'object') {
@@ -58,13 +75,13 @@ export function parseSocketOptions(options: unknown): SocketSettings {
   }
   let fields: UDPSocketOptions;
   try {
-    const { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup, lookupTimeout } = options as UDPSocketOptions;
-    fields = { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup, lookupTimeout };
+    const { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup, lookupTimeout, signal } = options as UDPSocketOptions;
+    fields = { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup, lookupTimeout, signal };
   } catch (thrown) {
     errors.push(
       new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `options could not be read: ${reasonOf(thrown)}; the socket is closed`, { cause: thrown }),
     );
-    return { driver: null, scheduler: asapScheduler, handleOptions, errors };
+    return { driver: null, scheduler: asapScheduler, handleOptions, signal: undefined, errors };
   }
   let driver: UDPDriver | null;
   let scheduler: SchedulerLike = asapScheduler;
@@ -107,5 +124,10 @@ export function parseSocketOptions(options: unknown): SocketSettings {
     if (typeof fields.lookup === 'function') handleOptions.lookup = withLookupTimeout(fields.lookup, lookupTimeout, scheduler);
     else bad('lookup', 'a function', fields.lookup);
   }
-  return { driver, scheduler, handleOptions, errors };
+  let signal: UDPAbortSignal | undefined;
+  if (fields.signal !== undefined) {
+    if (isAbortSignal(fields.signal)) signal = fields.signal;
+    else bad('signal', 'an AbortSignal', fields.signal);
+  }
+  return { driver, scheduler, handleOptions, signal, errors };
 }

@@ -1,11 +1,12 @@
 import type { SchedulerAction, SchedulerLike } from 'rxjs';
-import { UDPSocketError, toUDPSocketError, type UDPSocketOperation } from '../errors';
+import { UDPSocketError, reasonOf, toUDPSocketError, type UDPSocketOperation } from '../errors';
 import type { UDPAddressInfo, UDPRemoteInfo, UDPSocketType, UDPHandle, UDPHandleSink } from '../driver/udp-driver';
 import { reportUnhandledError } from '../internal/report-unhandled-error';
 import { ListenerList } from './listeners';
 import { applyPending, attempt } from './pending-settings';
 import { CLOSED, NO_LINK, unboundState, type HeldDatagram, type PendingSettings, type SocketState } from './socket-state';
 import type {
+  UDPAbortSignal,
   UDPCloseResult,
   UDPErrorResult,
   UDPListeningResult,
@@ -226,11 +227,45 @@ export class SocketCore implements UDPHandleSink {
 
   // ---- close -------------------------------------------------------------------------------
 
+  /** Stops watching the `signal` option (set while watching). */
+  private unwatch: (() => void) | undefined;
+
+  /**
+   * Closes the socket when `signal` aborts, at once when it is aborted already (as node:dgram
+   * does); the abort listener goes away when the socket closes, so a long-lived signal keeps no
+   * closed socket alive. A signal that cannot be read is reported and ignored.
+   */
+  watch(signal: UDPAbortSignal): void {
+    if (this.state.kind === 'closed') return;
+    const onAbort = (): void => {
+      this.close();
+    };
+    try {
+      if (signal.aborted) {
+        this.close();
+        return;
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.unwatch = () => signal.removeEventListener('abort', onAbort);
+    } catch (thrown) {
+      this.report(new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `option signal could not be watched: ${reasonOf(thrown)}; ignored`, { cause: thrown }));
+    }
+  }
+
   /** Closes the socket: idempotent and silent once closed. @returns whether this call closed it. */
   close(): boolean {
     const state = this.state;
     if (state.kind === 'closed') return false;
     this.state = CLOSED;
+    const unwatch = this.unwatch;
+    if (unwatch !== undefined) {
+      this.unwatch = undefined;
+      try {
+        unwatch();
+      } catch (thrown) {
+        this.report(toUDPSocketError('close', thrown));
+      }
+    }
     if (state.kind !== 'unbound' && state.link.kind === 'connecting') {
       for (const datagram of state.link.held) {
         if (datagram.callback !== undefined) {

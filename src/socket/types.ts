@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" />
 import type { UDPSocketError } from '../errors';
 import type {
   UDPAddressInfo,
@@ -145,6 +146,22 @@ export interface UDPSocketOptions {
    * @default 5000
    */
   lookupTimeout?: number;
+  /**
+   * Closes the socket when aborted, as `dgram.createSocket({ signal })` does; an already aborted
+   * signal closes it at once (`onClose` still fires, asynchronously). A value that is not an
+   * AbortSignal is reported on `onError` and ignored.
+   */
+  signal?: UDPAbortSignal;
+}
+
+/**
+ * What the `signal` option needs of an `AbortSignal` (Node's, the DOM's, a polyfill's): the
+ * package's platform-free core does not assume the global type.
+ */
+export interface UDPAbortSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /**
@@ -246,4 +263,9 @@ export interface UDPSocket extends UDPSocketLike {
   onMessage(listener: UDPListener<UDPMessageResult>): void;
   /** Removes that listener, or every message listener when called without one. */
   offMessage(listener?: UDPListener<UDPMessageResult>): void;
+  /**
+   * Closes the socket and resolves once its `onClose` listeners ran (at once when it is closed
+   * already), for `await using socket = createUDPSocket()`.
+   */
+  [Symbol.asyncDispose](): Promise<void>;
 }

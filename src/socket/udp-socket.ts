@@ -20,6 +20,10 @@ import { checkAddress, checkBoolean, checkFunction, checkInteger, checkIp, check
 
 import { MAX_BUFFER_SIZE } from './options';
 
+/** `Symbol.asyncDispose`, or the registered symbol Node polyfills it with where the runtime has none. */
+const asyncDispose: typeof Symbol.asyncDispose =
+  (Symbol as { asyncDispose?: typeof Symbol.asyncDispose }).asyncDispose ?? (Symbol.for('nodejs.asyncDispose') as typeof Symbol.asyncDispose);
+
 /** The events of a socket, by the name of their listener list. */
 export type UDPSocketEvent = 'close' | 'error' | 'listening' | 'message';
 
@@ -120,8 +124,19 @@ export class UDPSocketImpl implements UDPSocket {
     return core.bind('bind', port ?? 0, address);
   }
 
+  /** Closes the socket; idempotent and silent once closed (cleanup code may call it from several paths). */
   close(): void {
-    if (!this.#core.close()) this.#core.notRunning('close');
+    this.#core.close();
+  }
+
+  /** `await using`: closes, then resolves once the `onClose` listeners ran (at once when closed already). */
+  [asyncDispose](): Promise<void> {
+    const core = this.#core;
+    if (!core.close()) return Promise.resolve();
+    // Queued after the close event on the socket's scheduler: resolves once onClose was dispatched.
+    return new Promise((resolve) => {
+      core.scheduler.schedule(resolve as () => void, 0);
+    });
   }
 
   // ---- send / connect ----------------------------------------------------------------------
