@@ -15,10 +15,9 @@ import { describe } from '../internal/validators';
 import { socketScheduler, type BindWithAddress, type QueryableSocket } from './internal/capabilities';
 import { sendOne } from './internal/send-one';
 import { errorOfPayload } from './internal/socket-error';
+import { CopyOnWriteList } from '../internal/copy-on-write-list';
 import { RX_UDP_SOCKET, invalidSocketReason } from './internal/brand';
 import type { FromUDPSocketOptions, RxUDPSocket, RxUDPSocketState, SendReceipt } from './types';
-
-const NO_SUBSCRIBERS: ReadonlyArray<Subscriber<never>> = [];
 
 /** A message of a socket that did not put `size` on `remoteInfo` (Taro's typings), completed. */
 function withRemoteSize(result: UDPMessageResultLike): UDPMessageResult {
@@ -32,35 +31,18 @@ function withRemoteSize(result: UDPMessageResultLike): UDPMessageResult {
 }
 
 /**
- * The subscribers of one stream. Copy-on-write, like the socket's own listener lists: `next`
- * iterates the array it started with and allocates nothing, and a subscriber leaving (or joining)
- * during an emission does not disturb it.
+ * The subscribers of one stream, on the package's one copy-on-write list: `next` iterates the
+ * array it started with and allocates nothing, and a subscriber leaving (or joining) during an
+ * emission does not disturb it.
  */
-class Channel<T> {
-  subscribers: ReadonlyArray<Subscriber<T>> = NO_SUBSCRIBERS;
-
-  add(subscriber: Subscriber<T>): void {
-    this.subscribers = [...this.subscribers, subscriber];
-  }
-
+class Channel<T> extends CopyOnWriteList<Subscriber<T>> {
   remove(subscriber: Subscriber<T>): void {
-    const index = this.subscribers.indexOf(subscriber);
-    if (index < 0) return;
-    const next = this.subscribers.slice();
-    next.splice(index, 1);
-    this.subscribers = next;
+    this.removeFirst(subscriber);
   }
 
   next(value: T): void {
-    const subscribers = this.subscribers;
+    const subscribers = this.items;
     for (let i = 0; i < subscribers.length; i++) subscribers[i]!.next(value);
-  }
-
-  /** Removes and returns every subscriber. */
-  take(): ReadonlyArray<Subscriber<T>> {
-    const subscribers = this.subscribers;
-    this.subscribers = NO_SUBSCRIBERS;
-    return subscribers;
   }
 
   complete(): void {
@@ -129,7 +111,7 @@ class RxUDPSocketImpl implements RxUDPSocket {
   // to the later ones, as the socket's own listener loop does; the check runs only between
   // subscribers, so a single subscriber pays nothing for it.
   private readonly onMessage = (raw: UDPMessageResultLike): void => {
-    const subscribers = this.messages.subscribers;
+    const subscribers = this.messages.items;
     const count = subscribers.length;
     if (count === 0) return;
     const result = raw.remoteInfo.size === undefined ? withRemoteSize(raw) : (raw as UDPMessageResult);
