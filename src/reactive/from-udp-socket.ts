@@ -15,59 +15,9 @@ import { describe } from '../internal/validators';
 import { socketScheduler, type BindWithAddress, type QueryableSocket } from './internal/capabilities';
 import { sendOne } from './internal/send-one';
 import { errorOfPayload } from './internal/socket-error';
-import { CopyOnWriteList } from '../internal/copy-on-write-list';
+import { Channel, Tap, withRemoteSize } from './internal/channel';
 import { RX_UDP_SOCKET, invalidSocketReason } from './internal/brand';
 import type { FromUDPSocketOptions, RxUDPSocket, RxUDPSocketState, SendReceipt } from './types';
-
-/** A message of a socket that did not put `size` on `remoteInfo` (Taro's typings), completed. */
-function withRemoteSize(result: UDPMessageResultLike): UDPMessageResult {
-  const { remoteInfo, localInfo } = result;
-  const size = result.message.byteLength;
-  return {
-    message: result.message,
-    remoteInfo: { address: remoteInfo.address, family: remoteInfo.family, port: remoteInfo.port, size },
-    localInfo: { address: localInfo.address, family: localInfo.family, port: localInfo.port, size: localInfo.size ?? size },
-  };
-}
-
-/**
- * The subscribers of one stream, on the package's one copy-on-write list: `next` iterates the
- * array it started with and allocates nothing, and a subscriber leaving (or joining) during an
- * emission does not disturb it.
- */
-class Channel<T> extends CopyOnWriteList<Subscriber<T>> {
-  remove(subscriber: Subscriber<T>): void {
-    this.removeFirst(subscriber);
-  }
-
-  next(value: T): void {
-    const subscribers = this.items;
-    for (let i = 0; i < subscribers.length; i++) subscribers[i]!.next(value);
-  }
-
-  complete(): void {
-    const subscribers = this.take();
-    for (let i = 0; i < subscribers.length; i++) subscribers[i]!.complete();
-  }
-}
-
-/** One socket listener, reference-counted: added at the first user, removed after the last. */
-class Tap {
-  private refs = 0;
-
-  constructor(
-    private readonly on: () => void,
-    private readonly off: () => void,
-  ) {}
-
-  acquire(): void {
-    if (this.refs++ === 0) this.on();
-  }
-
-  release(): void {
-    if (--this.refs === 0) this.off();
-  }
-}
 
 class RxUDPSocketImpl implements RxUDPSocket {
   /** The brand {@link isRxUDPSocket} checks: on the prototype, not an own property. */
