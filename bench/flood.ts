@@ -1,0 +1,148 @@
+/**
+ * Flood stage (issue 13 item 6): a `groupByPeer` + `reply` server on 127.0.0.1 under a flood of
+ * amplifying requests from many sources, while a real peer keeps asking. Reports the server
+ * process's heap (peak and after, against the bound), bytes out against 3 x bytes in (the
+ * amplification guard), and the share of the real peer's requests answered.
+ *
+ * The sources are real sockets of a child process (`bench/flood-child.ts`), each on its own
+ * loopback address and port, in waves: 20,000 sources by default, every one new to the server.
+ *
+ * Run alone: `npx tsx bench/flood.ts [--quick]`. Bounded: at most ~20 s.
+ */
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { mergeMap } from 'rxjs';
+import { createUDPSocket, fromUDPSocket, groupByPeer, reply, type GroupByPeerCounters, type ReplyCounters } from '../src/node';
+import { forkBenchChild } from './peer-client';
+
+/** What {@link benchFlood} measures. */
+export interface FloodResult {
+  sources: number;
+  floodDatagrams: number;
+  floodSeconds: number;
+  /** Heap of this process (server and real peer): before the flood, peak during it, after it (after GC), MB. */
+  heapBeforeMB: number;
+  heapPeakMB: number;
+  heapAfterMB: number;
+  /** The stated bound on heap growth during the flood, MB. */
+  heapBoundMB: number;
+  requestBytes: number;
+  replyBytes: number;
+  droppedReplies: number;
+  /** replyBytes / requestBytes (the guard's limit is 3). */
+  amplification: number;
+  sessions: GroupByPeerCounters;
+  realRequests: number;
+  realAnswered: number;
+  realAnsweredShare: number;
+}
+
+const HEAP_BOUND_MB = 64;
+/** Pause between rounds of the flood: 1,000 datagrams every 40 ms, ~25,000/s, under what one core serves with a session per source. */
+const PAUSE_MS = 40;
+
+function megabytes(bytes: number): number {
+  return Math.round((bytes / 1048576) * 10) / 10;
+}
+
+/** The server's answer: the request (its id included), padded to `request[0]` times its size. */
+function answer({ message }: { message: ArrayBuffer }): Uint8Array {
+  const request = new Uint8Array(message);
+  const out = new Uint8Array(request.byteLength * request[0]!);
+  out.set(request);
+  return out;
+}
+
+/**
+ * Runs the flood stage.
+ * @param options - `quick`: 2,000 sources instead of 20,000.
+ * @returns the figures.
+ * @example
+ * const { realAnsweredShare } = await benchFlood({ quick: true });
+ */
+export async function benchFlood(options: { quick: boolean }): Promise<FloodResult> {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const server = createUDPSocket('udp4', { recvBufferSize: 4 * 1024 * 1024 });
+  const rx = fromUDPSocket(server);
+  const port = server.bind(0, '127.0.0.1');
+  const sessions: GroupByPeerCounters = { live: 0, opened: 0, idled: 0, evicted: 0, dropped: 0 };
+  const replies: ReplyCounters = { requestBytes: 0, replyBytes: 0, dropped: 0, droppedBytes: 0 };
+  // The protocol: byte 0 of a request is how many times its size the answer is (an "ANY" query asks for 20).
+  const pipeline = rx.message$
+    .pipe(
+      groupByPeer({ idle: 2000, counters: sessions, socket: rx }),
+      mergeMap((session) => session.pipe(reply(rx, answer, { counters: replies }))),
+    )
+    .subscribe();
+
+  // The real peer: a 16-byte request every 5 ms asking for 2x, id in bytes 1-4.
+  const peer = createUDPSocket('udp4');
+  peer.bind(0, '127.0.0.1');
+  const answered = new Set<number>();
+  peer.onMessage(({ message }) => answered.add(new DataView(message).getUint32(1)));
+  let realRequests = 0;
+  const asking = setInterval(() => {
+    const request = new Uint8Array(16);
+    request[0] = 2;
+    new DataView(request.buffer).setUint32(1, realRequests++);
+    peer.send({ address: '127.0.0.1', port, message: request });
+  }, 5);
+
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  let heapPeak = heapBefore;
+  const sampling = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 20);
+  const waves = options.quick ? 2 : 20;
+  const started = performance.now();
+  const child = forkBenchChild('flood-child.ts', [String(port), String(waves), '1000', '5', String(PAUSE_MS)]);
+  const flood = await new Promise<{ sources: number; datagrams: number; bytes: number }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { sources: number; datagrams: number; bytes: number }));
+    child.once('exit', (code) => reject(new Error(`flood child exited with ${code}`)));
+  });
+  const floodSeconds = (performance.now() - started) / 1000;
+  clearInterval(asking);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the last answers
+  clearInterval(sampling);
+  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  pipeline.unsubscribe();
+  peer.close();
+  server.close();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  gc();
+  const heapAfter = process.memoryUsage().heapUsed;
+  child.kill();
+  return {
+    sources: flood.sources,
+    floodDatagrams: flood.datagrams,
+    floodSeconds,
+    heapBeforeMB: megabytes(heapBefore),
+    heapPeakMB: megabytes(heapPeak),
+    heapAfterMB: megabytes(heapAfter),
+    heapBoundMB: HEAP_BOUND_MB,
+    requestBytes: replies.requestBytes,
+    replyBytes: replies.replyBytes,
+    droppedReplies: replies.dropped,
+    amplification: replies.requestBytes === 0 ? 0 : replies.replyBytes / replies.requestBytes,
+    sessions: { ...sessions },
+    realRequests,
+    realAnswered: answered.size,
+    realAnsweredShare: realRequests === 0 ? 0 : answered.size / realRequests,
+  };
+}
+
+if (process.argv[1]?.endsWith('flood.ts') === true) {
+  benchFlood({ quick: process.argv.includes('--quick') }).then(
+    (r) => {
+      console.log(`flood: ${r.sources.toLocaleString('en-US')} sources, ${r.floodDatagrams.toLocaleString('en-US')} amplifying requests in ${r.floodSeconds.toFixed(1)} s`);
+      console.log(`heap (server process): before ${r.heapBeforeMB} MB, peak ${r.heapPeakMB} MB (+${(r.heapPeakMB - r.heapBeforeMB).toFixed(1)}), after ${r.heapAfterMB} MB; bound +${r.heapBoundMB} MB: ${r.heapPeakMB - r.heapBeforeMB <= r.heapBoundMB ? 'met' : 'NOT met'}`);
+      console.log(`bytes: in ${r.requestBytes.toLocaleString('en-US')}, out ${r.replyBytes.toLocaleString('en-US')} (${r.amplification.toFixed(2)}x, limit 3x: ${r.amplification <= 3 ? 'met' : 'NOT met'}), ${r.droppedReplies.toLocaleString('en-US')} replies dropped by the guard`);
+      console.log(`sessions: ${JSON.stringify(r.sessions)}`);
+      console.log(`real peer: ${r.realAnswered}/${r.realRequests} answered (${(r.realAnsweredShare * 100).toFixed(2)} %, aim >= 99 %: ${r.realAnsweredShare >= 0.99 ? 'met' : 'NOT met'})`);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
+}
