@@ -35,6 +35,10 @@ export interface UDPHandleOptions {
   reuseAddr?: boolean;
   /** For `udp6`: do not receive IPv4-mapped traffic. */
   ipv6Only?: boolean;
+  /** Never share an explicitly bound port with other processes (node:cluster workers share by default). */
+  exclusive?: boolean;
+  /** Set SO_REUSEPORT before binding; a driver without it throws `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM` at open. */
+  reusePort?: boolean;
   /** SO_RCVBUF in bytes, applied at bind. */
   recvBufferSize?: number;
   /** SO_SNDBUF in bytes, applied at bind. */
@@ -79,9 +83,10 @@ export interface UDPHandle {
   /**
    * Binds to `port` (0: any free port) on `address` (undefined: the any-address of the
    * family). Calls `done` synchronously when `address` is an IP literal or the lookup
-   * answers synchronously.
+   * answers synchronously. `implicit` marks the bind a `send` or `connect` makes on an unbound
+   * socket: a driver never shares such a port with other processes.
    */
-  bind(port: number, address: string | undefined, done: UDPDoneCallback): void;
+  bind(port: number, address: string | undefined, done: UDPDoneCallback, implicit?: boolean): void;
   /** Associates the bound handle with a peer; `done` as for `bind`. */
   connect(port: number, address: string, done: UDPDoneCallback): void;
   /** Removes the peer association. Throws `ERR_SOCKET_DGRAM_NOT_CONNECTED` when there is none. */

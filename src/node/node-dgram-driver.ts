@@ -56,6 +56,19 @@ function createSyncLookup(type: UDPSocketType, options: UDPHandleOptions, schedu
   };
 }
 
+/** Whether this Node has node:dgram's `reusePort` (added in 22.12 and 23.1). */
+export function nodeHasReusePort(version: string = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+function reusePortUnavailable(): Error {
+  return Object.assign(
+    new Error(`reusePort needs Node >= 22.12 (node:dgram's reusePort); this is Node ${process.versions.node}`),
+    { code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM' },
+  );
+}
+
 function notConnected(): Error {
   return Object.assign(new Error('Not connected'), { code: 'ERR_SOCKET_DGRAM_NOT_CONNECTED' });
 }
@@ -66,6 +79,8 @@ class NodeDgramHandle implements UDPHandle {
   /** Completions of the sends node:dgram queued while an asynchronous bind was pending. */
   private queuedSends: UDPDoneCallback[] | null = null;
   private closed = false;
+  /** bind({ exclusive }) for explicit binds: false lets node:cluster workers share the port. */
+  private readonly exclusive: boolean;
 
   constructor(
     type: UDPSocketType,
@@ -79,6 +94,12 @@ class NodeDgramHandle implements UDPHandle {
     };
     if (options.reuseAddr === true) socketOptions.reuseAddr = true;
     if (options.ipv6Only === true) socketOptions.ipv6Only = true;
+    if (options.reusePort === true) {
+      // An older node:dgram ignores the option silently: say so instead of binding without it.
+      if (!nodeHasReusePort()) throw reusePortUnavailable();
+      (socketOptions as { reusePort?: boolean }).reusePort = true;
+    }
+    this.exclusive = options.exclusive === true;
     if (options.recvBufferSize !== undefined) socketOptions.recvBufferSize = options.recvBufferSize;
     if (options.sendBufferSize !== undefined) socketOptions.sendBufferSize = options.sendBufferSize;
     this.socket = dgram.createSocket(socketOptions);
@@ -105,10 +126,12 @@ class NodeDgramHandle implements UDPHandle {
     if (error !== null && queued !== null) for (const callback of queued) if (!this.closed) callback(error);
   }
 
-  bind(port: number, address: string | undefined, done: UDPDoneCallback): void {
+  bind(port: number, address: string | undefined, done: UDPDoneCallback, implicit = false): void {
     this.bindDone = done;
     try {
-      this.socket.bind({ port, address, exclusive: true } as dgram.BindOptions);
+      // In a cluster worker a non-exclusive bind asks the primary for the shared handle (done
+      // comes asynchronously); node binds its own implicit binds exclusively, and so do we.
+      this.socket.bind({ port, address, exclusive: implicit || this.exclusive } as dgram.BindOptions);
     } catch (error) {
       this.bindDone = null;
       throw error;

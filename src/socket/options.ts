@@ -75,8 +75,9 @@ export function parseSocketOptions(options: unknown): SocketSettings {
   }
   let fields: UDPSocketOptions;
   try {
-    const { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup, lookupTimeout, signal } = options as UDPSocketOptions;
-    fields = { driver, reuseAddr, ipv6Only, recvBufferSize, sendBufferSize, lookup, lookupTimeout, signal };
+    const { driver, reuseAddr, ipv6Only, exclusive, reusePort, recvBufferSize, sendBufferSize, lookup, lookupTimeout, signal } =
+      options as UDPSocketOptions;
+    fields = { driver, reuseAddr, ipv6Only, exclusive, reusePort, recvBufferSize, sendBufferSize, lookup, lookupTimeout, signal };
   } catch (thrown) {
     errors.push(
       new UDPSocketError('ERR_INVALID_ARG_TYPE', 'createUDPSocket', `options could not be read: ${reasonOf(thrown)}; the socket is closed`, { cause: thrown }),
@@ -100,7 +101,7 @@ export function parseSocketOptions(options: unknown): SocketSettings {
       scheduler = driverScheduler;
     }
   }
-  for (const name of ['reuseAddr', 'ipv6Only'] as const) {
+  for (const name of ['reuseAddr', 'ipv6Only', 'exclusive', 'reusePort'] as const) {
     const value = fields[name];
     if (value === undefined) continue;
     if (typeof value === 'boolean') handleOptions[name] = value;

@@ -164,15 +164,20 @@ export class SocketCore implements UDPHandleSink {
     let sync = true;
     let result = 0;
     try {
-      handle.bind(port, address, (error) => {
-        if (this.state !== binding) return;
-        if (error !== null) {
-          this.bindFailed(toUDPSocketError(operation, error), callback);
-          return;
-        }
-        const bound = this.onBound(handle, pending, binding.link);
-        if (sync) result = bound;
-      });
+      handle.bind(
+        port,
+        address,
+        (error) => {
+          if (this.state !== binding) return;
+          if (error !== null) {
+            this.bindFailed(toUDPSocketError(operation, error), callback);
+            return;
+          }
+          const bound = this.onBound(handle, pending, binding.link);
+          if (sync) result = bound;
+        },
+        operation !== 'bind',
+      );
     } catch (error) {
       if (this.state === binding) this.bindFailed(toUDPSocketError(operation, error), callback);
       return 0;

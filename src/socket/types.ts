@@ -152,6 +152,25 @@ export interface UDPSocketOptions {
    * AbortSignal is reported on `onError` and ignored.
    */
   signal?: UDPAbortSignal;
+  /**
+   * In a `node:cluster` worker, bind the socket in this process alone instead of sharing the
+   * port with the other workers (node:dgram's `bind({ exclusive: true })`). By default a worker's
+   * `bind()` shares the port, as node:dgram's does: the primary opens the socket once and hands
+   * the same handle to every worker that binds that address and port (port 0 included: the
+   * workers then share one OS-chosen port). Implicit binds (a `send` or `connect` before `bind`)
+   * are always exclusive. Outside a worker it changes nothing.
+   * @default false
+   */
+  exclusive?: boolean;
+  /**
+   * Set SO_REUSEPORT so several sockets — of any processes of the same user — bind one port and
+   * the kernel spreads the incoming datagrams over them by their source address and port. Needs
+   * Node >= 22.12 (node:dgram's `reusePort`); on an older Node the socket starts closed and
+   * `onError` reports `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`. In a cluster worker such a socket
+   * binds in the worker itself (node makes it exclusive).
+   * @default false
+   */
+  reusePort?: boolean;
 }
 
 /**
@@ -214,6 +233,10 @@ export interface UDPSocket extends UDPSocketLike {
    * Binds synchronously to `port` (OS-chosen when omitted or 0) on `address` (every address when
    * omitted; an rxjs-udp extension). Returns the port, or 0 on failure (reported on `onError`) —
    * also 0 while a hostname `address` is being resolved: `onListening` then tells the port.
+   * In a `node:cluster` worker (without `exclusive` or `reusePort`) the bind is asynchronous, as
+   * node:dgram's is there: the primary opens the shared socket. `bind()` then returns 0, and
+   * `onListening` fires once the worker has the socket, with the port all workers share; a
+   * failure (the port taken outside the cluster) comes on `onError`.
    */
   bind(port?: number, address?: string): number;
   /** The bound address, or `undefined` while unbound or closed. */
