@@ -53,7 +53,8 @@ export function transmit(
     core.fail(new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `option must be an object, got ${describe(option)}`), callback);
     return;
   }
-  if (core.state.kind === 'closed') {
+  let state = core.state;
+  if (state.kind === 'closed') {
     core.fail(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_RUNNING', operation, 'socket is closed'), callback);
     return;
   }
@@ -88,8 +89,10 @@ export function transmit(
     core.fail(checkBoolean(operation, 'setBroadcast', broadcast)!, callback);
     return;
   }
-  if (!core.ensureBound(operation, callback)) return;
-  const state = core.state as BoundState | BindingState;
+  if (state.kind === 'unbound') {
+    if (!core.ensureBound(operation, callback)) return;
+    state = core.state as BoundState | BindingState;
+  }
   try {
     if (broadcast === true && !(state.kind === 'bound' && state.broadcastOn)) {
       state.handle.setBroadcast(true);

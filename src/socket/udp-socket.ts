@@ -27,7 +27,12 @@ const asyncDispose: typeof Symbol.asyncDispose =
 /** The events of a socket, by the name of their listener list. */
 export type UDPSocketEvent = 'close' | 'error' | 'listening' | 'message';
 
-let coreOf: (socket: UDPSocketImpl) => SocketCore;
+/**
+ * The key of a socket's core: a module-private symbol, so no user code reaches the core by name
+ * (and it stays out of `Object.keys`, `for…in` and JSON). Not a `#private` field: the ES2015
+ * build turns those into a WeakMap lookup per access, a few ns on every send.
+ */
+const kCore: unique symbol = Symbol('rxjs-udp.socketCore');
 
 /**
  * How many listeners a socket of {@link createUDPSocket} has for `event` — for tests of the
@@ -35,78 +40,74 @@ let coreOf: (socket: UDPSocketImpl) => SocketCore;
  * @returns the count, or undefined for a socket of another kind.
  */
 export function listenerCount(socket: unknown, event: UDPSocketEvent): number | undefined {
-  return socket instanceof UDPSocketImpl ? coreOf(socket)[`${event}Listeners`].items.length : undefined;
+  return socket instanceof UDPSocketImpl ? socket[kCore][`${event}Listeners`].items.length : undefined;
 }
 
 /**
  * The socket users hold: the WeChat API, guarding arguments and state, then delegating to its
- * {@link SocketCore} (undici's "guard, then delegate"). It shows nothing internal: the core is a
- * private field, so listener lists, state and handle are out of reach of user code.
+ * {@link SocketCore} (undici's "guard, then delegate"). It shows nothing internal: the core sits
+ * under a module-private symbol, so listener lists, state and handle are out of reach of user code.
  */
 export class UDPSocketImpl implements UDPSocket {
-  static {
-    coreOf = (socket) => socket.#core;
-  }
-
-  readonly #core: SocketCore;
+  private readonly [kCore]: SocketCore;
   readonly type: UDPSocketType;
   readonly scheduler: SchedulerLike;
 
   constructor(core: SocketCore) {
-    this.#core = core;
+    this[kCore] = core;
     this.type = core.type;
     this.scheduler = core.scheduler;
   }
 
   /** {@link UDPSocket.closed}: a getter, so no caller can flip it. */
   get closed(): boolean {
-    return this.#core.state.kind === 'closed';
+    return this[kCore].state.kind === 'closed';
   }
 
   // ---- listeners ---------------------------------------------------------------------------
 
   onClose(listener: UDPListener<UDPCloseResult>): void {
-    if (this.checkListener('onClose', listener)) this.#core.closeListeners.add(listener);
+    if (this.checkListener('onClose', listener)) this[kCore].closeListeners.add(listener);
   }
 
   offClose(listener?: UDPListener<UDPCloseResult>): void {
-    if (this.checkListener('offClose', listener, true)) this.#core.closeListeners.remove(listener);
+    if (this.checkListener('offClose', listener, true)) this[kCore].closeListeners.remove(listener);
   }
 
   onError(listener: UDPListener<UDPErrorResult>): void {
-    if (this.checkListener('onError', listener)) this.#core.errorListeners.add(listener);
+    if (this.checkListener('onError', listener)) this[kCore].errorListeners.add(listener);
   }
 
   offError(listener?: UDPListener<UDPErrorResult>): void {
-    if (this.checkListener('offError', listener, true)) this.#core.errorListeners.remove(listener);
+    if (this.checkListener('offError', listener, true)) this[kCore].errorListeners.remove(listener);
   }
 
   onListening(listener: UDPListener<UDPListeningResult>): void {
-    if (this.checkListener('onListening', listener)) this.#core.listeningListeners.add(listener);
+    if (this.checkListener('onListening', listener)) this[kCore].listeningListeners.add(listener);
   }
 
   offListening(listener?: UDPListener<UDPListeningResult>): void {
-    if (this.checkListener('offListening', listener, true)) this.#core.listeningListeners.remove(listener);
+    if (this.checkListener('offListening', listener, true)) this[kCore].listeningListeners.remove(listener);
   }
 
   onMessage(listener: UDPListener<UDPMessageResult>): void {
-    if (this.checkListener('onMessage', listener)) this.#core.messageListeners.add(listener);
+    if (this.checkListener('onMessage', listener)) this[kCore].messageListeners.add(listener);
   }
 
   offMessage(listener?: UDPListener<UDPMessageResult>): void {
-    if (this.checkListener('offMessage', listener, true)) this.#core.messageListeners.remove(listener);
+    if (this.checkListener('offMessage', listener, true)) this[kCore].messageListeners.remove(listener);
   }
 
   private checkListener(operation: UDPSocketOperation, listener: unknown, optional = false): boolean {
     const error = checkFunction(operation, 'listener', listener, optional);
-    if (error !== undefined) this.#core.report(error);
+    if (error !== undefined) this[kCore].report(error);
     return error === undefined;
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
   bind(port?: number, address?: string): number {
-    const core = this.#core;
+    const core = this[kCore];
     if (core.state.kind === 'closed') {
       core.notRunning('bind');
       return 0;
@@ -126,12 +127,12 @@ export class UDPSocketImpl implements UDPSocket {
 
   /** Closes the socket; idempotent and silent once closed (cleanup code may call it from several paths). */
   close(): void {
-    this.#core.close();
+    this[kCore].close();
   }
 
   /** `await using`: closes, then resolves once the `onClose` listeners ran (at once when closed already). */
   [asyncDispose](): Promise<void> {
-    const core = this.#core;
+    const core = this[kCore];
     if (!core.close()) return Promise.resolve();
     // Queued after the close event on the socket's scheduler: resolves once onClose was dispatched.
     return new Promise((resolve) => {
@@ -142,62 +143,62 @@ export class UDPSocketImpl implements UDPSocket {
   // ---- send / connect ----------------------------------------------------------------------
 
   send(option: UDPSendOption): void {
-    transmit(this.#core, 'send', option, undefined);
+    transmit(this[kCore], 'send', option, undefined);
   }
 
   write(option: UDPSendOption): void {
-    transmit(this.#core, 'write', option, undefined);
+    transmit(this[kCore], 'write', option, undefined);
   }
 
   sendWithCallback(option: UDPSendOption, callback: UDPSendCallback): void {
     const error = checkFunction('send', 'callback', callback);
     if (error !== undefined) {
-      this.#core.report(error);
+      this[kCore].report(error);
       return;
     }
-    transmit(this.#core, 'send', option, callback);
+    transmit(this[kCore], 'send', option, callback);
   }
 
   connect(option: UDPConnectOption): void {
-    connect(this.#core, option);
+    connect(this[kCore], option);
   }
 
   disconnect(): void {
-    disconnect(this.#core);
+    disconnect(this[kCore]);
   }
 
   // ---- queries -----------------------------------------------------------------------------
 
   address(): UDPAddressInfo | undefined {
-    const state = this.#core.state;
+    const state = this[kCore].state;
     if (state.kind !== 'bound') return undefined;
-    const local = state.local.port === 0 ? this.#core.refreshLocal() : state.local;
+    const local = state.local.port === 0 ? this[kCore].refreshLocal() : state.local;
     return { ...local };
   }
 
   remoteAddress(): UDPAddressInfo | undefined {
-    const state = this.#core.state;
+    const state = this[kCore].state;
     return state.kind !== 'closed' && state.kind !== 'unbound' && state.link.kind === 'connected' ? { ...state.link.resolved } : undefined;
   }
 
   getSendQueueSize(): number {
-    const state = this.#core.state;
+    const state = this[kCore].state;
     return state.kind === 'bound' ? state.handle.getSendQueueSize() : 0;
   }
 
   getSendQueueCount(): number {
-    const state = this.#core.state;
+    const state = this[kCore].state;
     return state.kind === 'bound' ? state.handle.getSendQueueCount() : 0;
   }
 
   ref(): this {
-    const state = this.#core.state;
+    const state = this[kCore].state;
     if (state.kind !== 'closed') state.handle.ref();
     return this;
   }
 
   unref(): this {
-    const state = this.#core.state;
+    const state = this[kCore].state;
     if (state.kind !== 'closed') state.handle.unref();
     return this;
   }
@@ -214,7 +215,7 @@ export class UDPSocketImpl implements UDPSocket {
     now: (handle: UDPHandle) => void,
     remember: (pending: PendingSettings) => void,
   ): void {
-    const core = this.#core;
+    const core = this[kCore];
     const state = core.state;
     if (state.kind === 'closed') {
       core.notRunning(operation);
@@ -238,7 +239,7 @@ export class UDPSocketImpl implements UDPSocket {
       checkBoolean('setBroadcast', 'flag', flag),
       (h) => {
         h.setBroadcast(flag);
-        const state = this.#core.state;
+        const state = this[kCore].state;
         if (state.kind === 'bound') state.broadcastOn = flag;
       },
       (p) => (p.broadcast = flag),
@@ -303,7 +304,7 @@ export class UDPSocketImpl implements UDPSocket {
     this.setting(
       operation,
       error,
-      (handle) => applyMembership(this.#core.report, handle, [op, source, group, iface]),
+      (handle) => applyMembership(this[kCore].report, handle, [op, source, group, iface]),
       (p) => p.memberships.push([op, source, group, iface]),
     );
   }
@@ -327,11 +328,11 @@ export class UDPSocketImpl implements UDPSocket {
   }
 
   getRecvBufferSize(): number | undefined {
-    return this.getBufferSize('getRecvBufferSize', (h) => h.getRecvBufferSize(), (p) => p.recvBufferSize ?? this.#core.optionBufferSizes.recv);
+    return this.getBufferSize('getRecvBufferSize', (h) => h.getRecvBufferSize(), (p) => p.recvBufferSize ?? this[kCore].optionBufferSizes.recv);
   }
 
   getSendBufferSize(): number | undefined {
-    return this.getBufferSize('getSendBufferSize', (h) => h.getSendBufferSize(), (p) => p.sendBufferSize ?? this.#core.optionBufferSizes.send);
+    return this.getBufferSize('getSendBufferSize', (h) => h.getSendBufferSize(), (p) => p.sendBufferSize ?? this[kCore].optionBufferSizes.send);
   }
 
   private getBufferSize(
@@ -339,7 +340,7 @@ export class UDPSocketImpl implements UDPSocket {
     read: (handle: UDPHandle) => number,
     pending: (pending: PendingSettings) => number | undefined,
   ): number | undefined {
-    const core = this.#core;
+    const core = this[kCore];
     const state = core.state;
     if (state.kind === 'closed') {
       core.notRunning(operation);
