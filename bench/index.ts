@@ -9,7 +9,7 @@
  * Options:
  *   --quick           short run (< 1 min) for CI: same code paths, no assertions
  *   --src             measure src/ through tsx instead of the tsc build (see bench/lib.ts)
- *   --only=a,b        stages to run: layer, receive, send, rtt, memory, array, virtual
+ *   --only=a,b        stages to run: layer, receive, send, rtt, memory, array, virtual, cluster
  *   --rcvbuf=<bytes>  SO_RCVBUF of the receivers (default 4 MiB, capped by net.core.rmem_max)
  *   --out=<file>      JSON output (default bench/results/latest.json; quick: quick.json; with
  *                     --only: partial.json, so a partial run never replaces the full figures)
@@ -23,6 +23,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BenchContext } from './context';
+import { benchCluster } from './cluster';
 import { benchLayer } from './layer';
 import { buildLibrary, libKind } from './lib';
 import { benchMemory } from './memory';
@@ -36,7 +37,7 @@ import { benchSend, benchSendFresh } from './send';
 import { benchVirtualNetwork } from './virtual-network';
 import { pingers, receiveOptions, receivers, senders } from './subjects';
 
-const STAGES = ['layer', 'receive', 'send', 'rtt', 'memory', 'array', 'virtual'] as const;
+const STAGES = ['layer', 'receive', 'send', 'rtt', 'memory', 'array', 'virtual', 'cluster'] as const;
 type Stage = (typeof STAGES)[number];
 
 interface Options {
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
       results.virtual = await benchVirtual(options.quick);
       progress.update(`${Math.round(results.virtual.datagramsPerSecond ?? NaN).toLocaleString('en-US')} datagrams/s`);
     }
+    if (options.only.has('cluster')) results.cluster = await benchCluster(ctx, index++);
   } finally {
     progress.done();
     peer.stop();
