@@ -169,3 +169,23 @@ describe('openUDPSocket (bad options: no synchronous throw)', () => {
     await expect(firstValueFrom(socket$!)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', operation: 'createUDPSocket' });
   });
 });
+
+describe('openUDPSocket with a signal', () => {
+  it('aborting the signal closes the socket and completes the Observable', async () => {
+    const controller = new AbortController();
+    const events: string[] = [];
+    await new Promise<void>((resolve) => {
+      openUDPSocket({ address: '127.0.0.1', signal: controller.signal }).subscribe({
+        next: (rx) => {
+          events.push(`open ${rx.state}`);
+          controller.abort();
+        },
+        complete: () => {
+          events.push('complete');
+          resolve();
+        },
+      });
+    });
+    expect(events).toEqual(['open listening', 'complete']);
+  });
+});

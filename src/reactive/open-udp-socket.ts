@@ -47,7 +47,7 @@ export interface OpenUDPSocketOptions extends UDPSocketOptions {
  * a failed bind (`EADDRINUSE`, `ERR_SOCKET_BAD_PORT`, `EADDRNOTAVAIL`, ...) or a bad option —
  * and closes the socket; a socket that is closed from the start (a driver that could not open
  * it) makes it error with the reason the socket reports. It completes when the socket is closed
- * by someone else (`rx.close()`).
+ * by someone else (`rx.close()`), or when its `signal` (a socket option) is aborted.
  * `null` options are no options; options, `create` or `scheduler` of the wrong type, or a `create`
  * that returns no socket, make it error with `ERR_INVALID_ARG_TYPE` when subscribed.
  *

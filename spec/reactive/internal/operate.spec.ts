@@ -1,6 +1,5 @@
-import { Observable, Subject, config } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import { operate } from '../../../src/reactive/internal/operate';
-import { reportUnhandled } from '../../../src/internal/unhandled';
 
 /** An operator built on operate that doubles numbers, with every callback recorded. */
 function doubling(log: string[]) {
@@ -80,18 +79,5 @@ describe('operate (the RxJS seam)', () => {
     b.pipe(pass).subscribe({ error: (e: unknown) => seen.push(`error ${String(e)}`) });
     b.error('x');
     expect(seen).toEqual(['complete', 'error x']);
-  });
-});
-
-describe('reportUnhandled', () => {
-  afterEach(() => {
-    config.onUnhandledError = null;
-  });
-
-  it('hands the error to config.onUnhandledError when one is set', () => {
-    const seen: unknown[] = [];
-    config.onUnhandledError = (e) => seen.push(e);
-    reportUnhandled('oops');
-    expect(seen).toEqual(['oops']);
   });
 });
