@@ -67,9 +67,18 @@ export interface UDPMessageResult {
  * `localInfo` (and add `errMsg`). The sockets of `createUDPSocket` give a {@link UDPMessageResult}.
  */
 export interface UDPMessageResultLike {
+  /** The datagram's bytes. */
   message: ArrayBuffer;
-  remoteInfo: UDPAddressInfo & { size?: number };
-  localInfo: UDPAddressInfo & { size?: number };
+  /** The sender's address, and the datagram's size where the platform gives it. */
+  remoteInfo: UDPAddressInfo & {
+    /** Bytes in the datagram (WeChat puts it here; Taro's typings do not). */
+    size?: number;
+  };
+  /** The receiving socket's address, and the datagram's size where the platform gives it. */
+  localInfo: UDPAddressInfo & {
+    /** Bytes in the datagram (Taro's typings put it here). */
+    size?: number;
+  };
 }
 
 /** Payload of `onListening`: the bound address. */
@@ -178,8 +187,11 @@ export interface UDPSocketOptions {
  * package's platform-free core does not assume the global type.
  */
 export interface UDPAbortSignal {
+  /** Whether the signal was aborted already (the socket then closes at once). */
   readonly aborted: boolean;
+  /** Adds the listener the socket closes on. */
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  /** Removes it again once the socket closed. */
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 

@@ -20,7 +20,10 @@ export type ReplyResult = UDPMessage | Observable<UDPMessage> | null | undefined
  */
 export type ReplyErrorHandler =
   | ((error: UDPSocketError, message: UDPMessageResult) => void)
-  | { next(error: UDPSocketError, message: UDPMessageResult): void };
+  | {
+      /** Receives the failure and the request it was for. */
+      next(error: UDPSocketError, message: UDPMessageResult): void;
+    };
 
 /** Options of {@link reply}: those of {@link sendTo}, and where failures go. */
 export interface ReplyOptions extends SendToOptions {
