@@ -16,6 +16,8 @@
  */
 import {
   BehaviorSubject,
+  EMPTY,
+  catchError,
   type Observable,
   type Subscription,
   count,
@@ -31,7 +33,7 @@ import {
   timer,
   toArray,
 } from 'rxjs';
-import { createUDPSocket, decode, encode, fromUDPSocket, json, reply, request, sendTo, type RxUDPSocket, type UDPTarget } from '../src/node';
+import { createUDPSocket, decode, encode, fromUDPSocket, isUDPSocketError, json, reply, request, sendTo, type RxUDPSocket, type UDPTarget } from '../src/node';
 import { type Flush, aggregate } from './statsd-aggregator';
 
 /** A question on the control channel. */
@@ -136,7 +138,10 @@ export interface DemoSummary {
   loss: number;
   /** Per sensor: readings sent and received. */
   sensors: Record<string, { sent: number; received: number }>;
+  /** Control requests answered. */
   requests: number;
+  /** Control requests that failed (timed out). */
+  unanswered: number;
   rttP50: number;
   rttP99: number;
 }
@@ -210,18 +215,24 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoS
     // 3. the control channel: status questions with ids, matched by id
     let nextId = 1;
     const rtts: number[] = [];
+    const unanswered: string[] = [];
     const ask = (sensor: Sensor, command: Omit<Command, 'id'>): Observable<Status> => {
       const id = nextId++;
       const sentAt = performance.now();
       return of({ ...command, id }).pipe(
         encode(commands),
         request(control, { address: '127.0.0.1', port: sensor.rx.address()!.port }, {
-          timeout: 250,
+          timeout: 500,
           retries: 2,
           match: (answer) => statuses.decode(answer.message).id === id,
         }),
         decode(statuses),
         tap(() => rtts.push(performance.now() - sentAt)),
+        // a question nobody answered is counted, not fatal: the demo goes on
+        catchError((error: unknown) => {
+          unanswered.push(isUDPSocketError(error) ? error.code : String(error));
+          return EMPTY;
+        }),
       );
     };
     const controlling = lastValueFrom(
@@ -255,6 +266,7 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoS
       loss: sent === 0 ? 0 : 1 - got / sent,
       sensors: perSensor,
       requests: rtts.length,
+      unanswered: unanswered.length,
       rttP50: quantile(sorted, 0.5),
       rttP99: quantile(sorted, 0.99),
     };
@@ -263,7 +275,7 @@ export async function runDemo(options: Partial<DemoOptions> = {}): Promise<DemoS
       log(`   ${name.padEnd(8)} sent ${String(s).padStart(5)}  received ${String(r).padStart(5)}  loss ${((1 - r / Math.max(s, 1)) * 100).toFixed(1)} %`);
     }
     log(`   readings: ${sent} sent, ${got} received in ${(duration / 1000).toFixed(1)} s — ${Math.round(got / (duration / 1000))}/s, loss ${(summary.loss * 100).toFixed(1)} %`);
-    log(`   control:  ${rtts.length} requests answered, round trip p50 ${summary.rttP50.toFixed(2)} ms, p99 ${summary.rttP99.toFixed(2)} ms`);
+    log(`   control:  ${rtts.length} requests answered${unanswered.length > 0 ? `, ${unanswered.length} not (${[...new Set(unanswered)].join(', ')})` : ''}, round trip p50 ${summary.rttP50.toFixed(2)} ms, p99 ${summary.rttP99.toFixed(2)} ms`);
     return summary;
   } finally {
     clearTimeout(guard);

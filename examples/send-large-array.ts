@@ -101,8 +101,9 @@ export interface SendLargeArrayResult {
  *
  * @param log - where to print.
  * @param valueCount - how many values part 1 sends.
+ * @param sampleCount - how many samples the array of part 2 holds.
  */
-export async function main(log: (line: string) => void = console.log, valueCount = 50_000): Promise<SendLargeArrayResult> {
+export async function main(log: (line: string) => void = console.log, valueCount = 50_000, sampleCount = 1_000_000): Promise<SendLargeArrayResult> {
   const receiver = fromUDPSocket(createUDPSocket('udp4', { recvBufferSize: 4 * 1024 * 1024 }));
   const sender = fromUDPSocket(createUDPSocket());
   let received = 0;
@@ -124,7 +125,7 @@ export async function main(log: (line: string) => void = console.log, valueCount
     // 2. one array too big for a datagram, in chunks
     received = 0;
     collecting = true;
-    const samples = Float32Array.from({ length: 1_000_000 }, (_, i) => Math.sin(i / 100));
+    const samples = Float32Array.from({ length: sampleCount }, (_, i) => Math.sin(i / 100));
     const chunks = chunksOf(samples);
     const chunkReceipts = await lastValueFrom(from(chunks).pipe(sendTo(sender, target), count()));
     const chunksArrived = await settled(() => received);

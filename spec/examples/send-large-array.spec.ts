@@ -13,12 +13,12 @@ describe('examples/send-large-array', () => {
 
   it('main() gets one receipt per datagram for the whole array, with default sendTo options', async () => {
     const log: string[] = [];
-    const { values, chunks } = await main((line) => log.push(line), 20_000);
-    expect(values.receipts).toBe(20_000);
+    const { values, chunks } = await main((line) => log.push(line), 5_000, 100_000);
+    expect(values.receipts).toBe(5_000);
     expect(chunks.receipts).toBe(chunks.sent);
     // a receipt means "handed to the OS": what arrives can only be fewer
     expect(values.received).toBeLessThanOrEqual(values.sent);
     expect(chunks.received).toBeLessThanOrEqual(chunks.sent);
     expect(log).toHaveLength(2);
-  });
+  }, 30_000);
 });
