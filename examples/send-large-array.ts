@@ -7,6 +7,8 @@
  * 2. One value too big for a datagram (a Float32Array of 1,000,000 samples, 4 MB; a udp4 datagram
  *    holds at most 65,507 bytes, and fragments are best avoided): cut it into chunks of 1,400
  *    bytes with a `[index][count]` header, send the chunks the same way, and reassemble.
+ * 3. An endless producer faster than the network: bound `sendTo`'s buffer and choose what to drop
+ *    (`bufferSize`, `overflow: 'drop-oldest'`, `onDrop`).
  *
  * A receipt means "handed to the OS", not "delivered": the receiver counts what arrived, and on
  * a busy machine it can be less than what was sent (the kernel drops what the receive buffer
@@ -14,7 +16,7 @@
  *
  * Run it: `npx tsx examples/send-large-array.ts` (loopback only; spec/examples/send-large-array.spec.ts runs it).
  */
-import { count, from, lastValueFrom } from 'rxjs';
+import { Subject, count, from, lastValueFrom } from 'rxjs';
 import { createUDPSocket, fromUDPSocket, sendTo, type RxUDPSocket, type UDPTarget } from '../src/node';
 
 /** Bytes of samples per chunk: with the 8-byte header, well under a 1,500-byte MTU. */
@@ -90,9 +92,30 @@ async function settled(read: () => number, quiet = 100): Promise<number> {
   }
 }
 
+/**
+ * An endless producer faster than the socket: a burst pushed at once into a bounded buffer that
+ * keeps the freshest values (`overflow: 'drop-oldest'`), counting what it drops.
+ *
+ * @returns receipts and drops: they add up to `pushed`.
+ */
+export async function sendBounded(rx: RxUDPSocket, target: UDPTarget, pushed: number): Promise<{ receipts: number; dropped: number }> {
+  let dropped = 0;
+  const readings = new Subject<string>();
+  const receipts = lastValueFrom(
+    readings.pipe(
+      sendTo(rx, target, { concurrency: 16, bufferSize: 100, overflow: 'drop-oldest', onDrop: (_value, count) => (dropped = count) }),
+      count(),
+    ),
+  );
+  for (let i = 0; i < pushed; i++) readings.next(`fresh ${i}`);
+  readings.complete();
+  return { receipts: await receipts, dropped };
+}
+
 /** What {@link main} saw. */
 export interface SendLargeArrayResult {
   values: { sent: number; receipts: number; received: number };
+  bounded: { pushed: number; receipts: number; dropped: number };
   chunks: { sent: number; receipts: number; received: number; intact: boolean };
 }
 
@@ -132,8 +155,12 @@ export async function main(log: (line: string) => void = console.log, valueCount
     const copy = reassembly.samples();
     const intact = copy !== undefined && copy.every((sample, i) => sample === samples[i]);
     log(`samples: ${samples.byteLength} bytes in ${chunks.length} chunks, ${chunkReceipts} receipts, ${chunksArrived} received, ${intact ? 'reassembled intact' : `${reassembly.missing} missing`}`);
+    // 3. an endless producer: a bounded buffer that drops the oldest
+    const bounded = await sendBounded(sender, target, 5_000);
+    log(`bounded buffer (100, drop-oldest): 5000 pushed at once, ${bounded.receipts} receipts, ${bounded.dropped} dropped`);
     return {
       values: { sent: values.length, receipts, received: arrived },
+      bounded: { pushed: 5_000, ...bounded },
       chunks: { sent: chunks.length, receipts: chunkReceipts, received: chunksArrived, intact },
     };
   } finally {

@@ -13,12 +13,15 @@ describe('examples/send-large-array', () => {
 
   it('main() gets one receipt per datagram for the whole array, with default sendTo options', async () => {
     const log: string[] = [];
-    const { values, chunks } = await main((line) => log.push(line), 5_000, 100_000);
+    const { values, chunks, bounded } = await main((line) => log.push(line), 5_000, 100_000);
     expect(values.receipts).toBe(5_000);
     expect(chunks.receipts).toBe(chunks.sent);
     // a receipt means "handed to the OS": what arrives can only be fewer
     expect(values.received).toBeLessThanOrEqual(values.sent);
     expect(chunks.received).toBeLessThanOrEqual(chunks.sent);
-    expect(log).toHaveLength(2);
+    // a bounded buffer drops the oldest waiting values: every value pushed is either sent or dropped
+    expect(bounded.receipts + bounded.dropped).toBe(bounded.pushed);
+    expect(bounded.dropped).toBeGreaterThan(0);
+    expect(log).toHaveLength(3);
   }, 30_000);
 });
