@@ -48,6 +48,8 @@ function sizeOf(payload: UDPMessage): number {
 /**
  * `reply`'s amplification guard: the bytes sent back for a request stay within `limit` times the
  * bytes of the request; a reply datagram that would exceed it is dropped and counted, never sent.
+ * @internal Not part of the published declarations (stripInternal): the public `ReplyCounters`
+ * shares this file.
  */
 export class AmplificationGuard {
   constructor(
@@ -85,6 +87,7 @@ export class AmplificationGuard {
 /**
  * Reads `amplificationLimit` and `counters` of `reply`'s options.
  * @returns the guard, `undefined` when it is off and nothing is counted, or the error to report.
+ * @internal
  */
 export function amplificationGuardOf(options: unknown): AmplificationGuard | undefined | UDPSocketError {
   if (options === null || options === undefined) return new AmplificationGuard(DEFAULT_AMPLIFICATION_LIMIT, undefined);
