@@ -8,7 +8,8 @@
  *
  * Options:
  *   --quick           short run (< 1 min) for CI: same code paths, no assertions
- *   --src             measure src/ through tsx instead of the tsc build (see bench/lib.ts)
+ *   --src             measure src/ through tsx instead of the tsc build (see bench/lib.ts);
+ *                     RXJS_UDP_BENCH_LIB=<dir> measures a build made elsewhere (an older commit)
  *   --only=a,b        stages to run: layer, receive, send, rtt, memory, array, virtual, cluster
  *   --rcvbuf=<bytes>  SO_RCVBUF of the receivers (default 4 MiB, capped by net.core.rmem_max)
  *   --out=<file>      JSON output (default bench/results/latest.json; quick: quick.json; with
@@ -25,7 +26,7 @@ import * as path from 'node:path';
 import type { BenchContext } from './context';
 import { benchCluster } from './cluster';
 import { benchLayer } from './layer';
-import { buildLibrary, libKind } from './lib';
+import { LIB_DIR_ENV, buildLibrary, libKind } from './lib';
 import { benchMemory } from './memory';
 import { Peer } from './peer-client';
 import { Progress } from './progress';
@@ -94,7 +95,10 @@ function readSysctl(name: string): number | undefined {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const started = new Date();
-  if (!options.src) {
+  if (process.env[LIB_DIR_ENV]) {
+    // A build given from outside (an older commit's, for a before/after comparison).
+    process.stderr.write(`measuring the build in ${process.env[LIB_DIR_ENV]}\n`);
+  } else if (!options.src) {
     process.stderr.write('compiling src/ with tsc (what dist/ users run)...\n');
     buildLibrary();
   }
