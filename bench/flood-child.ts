@@ -4,7 +4,8 @@
  * few small amplifying requests to the server, then closing. Forged sources are not possible
  * on loopback without raw sockets; this is the closest real traffic: every source is new.
  *
- * argv: port waves socketsPerWave perSocket pauseMs. Reports { sources, datagrams, bytes } over IPC.
+ * argv: port waves socketsPerWave perSocket pauseMs. Reports { wave } after each wave (the
+ * progress line), then { sources, datagrams, bytes } over IPC.
  */
 import * as dgram from 'node:dgram';
 
@@ -36,7 +37,10 @@ async function wave(w: number): Promise<number> {
 
 async function main(): Promise<void> {
   let datagrams = 0;
-  for (let w = 0; w < waves; w++) datagrams += await wave(w);
+  for (let w = 0; w < waves; w++) {
+    datagrams += await wave(w);
+    process.send!({ wave: w + 1 });
+  }
   process.send!({ sources: waves * perWave, datagrams, bytes: datagrams * REQUEST.byteLength });
 }
 

@@ -10,7 +10,8 @@
  *   --quick           short run (< 1 min) for CI: same code paths, no assertions
  *   --src             measure src/ through tsx instead of the tsc build (see bench/lib.ts);
  *                     RXJS_UDP_BENCH_LIB=<dir> measures a build made elsewhere (an older commit)
- *   --only=a,b        stages to run: layer, receive, send, rtt, memory, array, virtual, cluster
+ *   --only=a,b        stages to run: layer, receive, send, rtt, memory, array, virtual, cluster,
+ *                     flood
  *   --rcvbuf=<bytes>  SO_RCVBUF of the receivers (default 4 MiB, capped by net.core.rmem_max)
  *   --out=<file>      JSON output (default bench/results/latest.json; quick: quick.json; with
  *                     --only: partial.json, so a partial run never replaces the full figures)
@@ -25,6 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BenchContext } from './context';
 import { benchCluster } from './cluster';
+import { benchFlood } from './flood';
 import { benchLayer } from './layer';
 import { LIB_DIR_ENV, buildLibrary, libKind } from './lib';
 import { benchMemory } from './memory';
@@ -38,7 +40,7 @@ import { benchSend, benchSendFresh } from './send';
 import { benchVirtualNetwork } from './virtual-network';
 import { pingers, receiveOptions, receivers, senders } from './subjects';
 
-const STAGES = ['layer', 'receive', 'send', 'rtt', 'memory', 'array', 'virtual', 'cluster'] as const;
+const STAGES = ['layer', 'receive', 'send', 'rtt', 'memory', 'array', 'virtual', 'cluster', 'flood'] as const;
 type Stage = (typeof STAGES)[number];
 
 interface Options {
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
       progress.update(`${Math.round(results.virtual.datagramsPerSecond ?? NaN).toLocaleString('en-US')} datagrams/s`);
     }
     if (options.only.has('cluster')) results.cluster = await benchCluster(ctx, index++);
+    if (options.only.has('flood')) results.flood = await benchFlood(ctx, index++);
   } finally {
     progress.done();
     peer.stop();

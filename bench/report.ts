@@ -3,6 +3,7 @@
  * SVG bar chart of the rates (`docs/bench.svg`), hand-written, no dependency.
  */
 import type { ClusterResult } from './cluster';
+import type { FloodResult } from './flood';
 import type { LayerResult } from './layer';
 import type { MemoryResult } from './memory';
 import type { ReceiveResult } from './receive';
@@ -35,6 +36,8 @@ export interface BenchResults {
   virtual?: VirtualResult;
   /** Receive capacity of node:cluster workers sharing one port, 1 vs 2. */
   cluster?: ClusterResult;
+  /** A groupByPeer + reply server under a flood of amplifying requests from many sources. */
+  flood?: FloodResult;
 }
 
 /** One line of the final table. */
@@ -66,6 +69,10 @@ export const TARGETS = {
   requestOnceP50Ratio: 1.1,
   heapGrowthBytes: 5 * 1024 * 1024,
   virtualPerSecond: 500_000,
+  /** Flood: bytes sent back / bytes received, at most (reply's default amplification guard, RFC 9000 §8.1). */
+  floodAmplification: 3,
+  /** Flood: share of a real peer's requests answered, at least. (The heap bound travels in the result.) */
+  floodAnsweredShare: 0.99,
 } as const;
 
 export const fmtRate = (rate: number): string =>
@@ -81,7 +88,7 @@ export function buildRows(results: BenchResults): Row[] {
   const rows: Row[] = [];
   /** The target text of a figure: as is on its targeted subject's row, in parentheses on the others. */
   const targetText = (text: string, targeted: boolean): string => (targeted ? text : `(${text})`);
-  const { layer, receive, send, sendFresh, rtt, rttLocal, memory, sendArray, virtual, cluster } = results;
+  const { layer, receive, send, sendFresh, rtt, rttLocal, memory, sendArray, virtual, cluster, flood } = results;
 
   if (cluster !== undefined) {
     const rate = (n: number): string => `${Math.round(n).toLocaleString('en-US')}/s`;
@@ -271,6 +278,36 @@ export function buildRows(results: BenchResults): Row[] {
       baseline: '',
       target: '≥ 500,000/s',
       ...(virtual.available && rate !== undefined ? { pass: rate >= TARGETS.virtualPerSecond } : {}),
+    });
+  }
+
+  if (flood !== undefined) {
+    const subject = 'groupByPeer + reply server';
+    const during = `flood from ${flood.sources.toLocaleString('en-US')} sources`;
+    const growth = flood.heapPeakMB - flood.heapBeforeMB;
+    rows.push({
+      figure: `heap growth during a ${during}`,
+      subject,
+      value: `+${growth.toFixed(1)} MB at peak (+${(flood.heapAfterMB - flood.heapBeforeMB).toFixed(1)} MB after)`,
+      baseline: '',
+      target: `≤ +${flood.heapBoundMB} MB`,
+      pass: growth <= flood.heapBoundMB,
+    });
+    rows.push({
+      figure: `bytes out / bytes in, ${during}`,
+      subject,
+      value: `${flood.amplification.toFixed(2)}× (${flood.replyBytes.toLocaleString('en-US')} B out, ${flood.requestBytes.toLocaleString('en-US')} B in; ${flood.droppedReplies.toLocaleString('en-US')} replies dropped by the guard)`,
+      baseline: '',
+      target: `≤ ${TARGETS.floodAmplification}×`,
+      pass: flood.amplification <= TARGETS.floodAmplification,
+    });
+    rows.push({
+      figure: `real peer's requests answered, ${during}`,
+      subject,
+      value: `${(flood.realAnsweredShare * 100).toFixed(1)} % (${flood.realAnswered.toLocaleString('en-US')} of ${flood.realRequests.toLocaleString('en-US')})`,
+      baseline: '',
+      target: `≥ ${TARGETS.floodAnsweredShare * 100} %`,
+      pass: flood.realAnsweredShare >= TARGETS.floodAnsweredShare,
     });
   }
   return rows;
