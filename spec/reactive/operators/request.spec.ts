@@ -1,4 +1,4 @@
-import { Observable, Subject, catchError, firstValueFrom, lastValueFrom, map, mergeMap, of, range, share, toArray } from 'rxjs';
+import { Observable, Subject, asyncScheduler, catchError, firstValueFrom, lastValueFrom, map, mergeMap, of, range, share, toArray, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import { RequestTimeoutError, UDPSocketError, decode, fromUDPSocket, reply, request, text, type UDPMessageResult } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { useLoopbackSockets, marbles, textOf, outcomeOf } from '../../helpers/reactive';
@@ -192,6 +192,50 @@ describe('request (marbles over the virtual network)', () => {
     });
   });
 
+  it('requests on one socket share its timer, yet a later request with a shorter timeout errors at its own frame, before an earlier one', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const silentA = net.createUDPSocket().bind(7);
+      const silentB = net.createUDPSocket().bind(8);
+      const client = fromUDPSocket(net.createUDPSocket());
+      const early = of('a').pipe(request(client, { address: '127.0.0.1', port: silentA }, { timeout: 30, match: anyReply }));
+      const late = cold('5ms x').pipe(mergeMap(() => of('b').pipe(request(client, { address: '127.0.0.1', port: silentB }, { timeout: 10, match: anyReply }))));
+      expectObservable(early).toBe('30ms #', undefined, new RequestTimeoutError(1, 30, '127.0.0.1:7'));
+      expectObservable(late).toBe('15ms #', undefined, new RequestTimeoutError(1, 10, '127.0.0.1:8'));
+    });
+  });
+
+  it('when the shared timer fires for one request it re-arms for the next: a later, longer request still errors at its own frame', () => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const silentA = net.createUDPSocket().bind(7);
+      const silentB = net.createUDPSocket().bind(8);
+      const client = fromUDPSocket(net.createUDPSocket());
+      const early = of('a').pipe(request(client, { address: '127.0.0.1', port: silentA }, { timeout: 10, match: anyReply }));
+      const late = cold('5ms x').pipe(mergeMap(() => of('b').pipe(request(client, { address: '127.0.0.1', port: silentB }, { timeout: 50, match: anyReply }))));
+      expectObservable(early).toBe('10ms #', undefined, new RequestTimeoutError(1, 10, '127.0.0.1:7'));
+      expectObservable(late).toBe('55ms #', undefined, new RequestTimeoutError(1, 50, '127.0.0.1:8'));
+    });
+  });
+
+  it('a request given a scheduler of its own times out on it, not on the socket scheduler', () => {
+    const socketScheduler = marbles();
+    const own = marbles();
+    const net = createVirtualNetwork({ scheduler: socketScheduler });
+    const port = net.createUDPSocket().bind(7);
+    const client = fromUDPSocket(net.createUDPSocket());
+    let error: unknown;
+    of('x')
+      .pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, match: anyReply, scheduler: own }))
+      .subscribe({ error: (e: unknown) => (error = e) });
+    socketScheduler.flush();
+    expect(error).toBeUndefined();
+    own.flush();
+    expect(error).toMatchObject({ code: 'ETIMEDOUT', elapsed: 10 });
+  });
+
   it('under 20 % loss each way and retries 4, about 1 - (1 - 0.8²)⁵ ≈ 99.4 % of 1,000 seeded requests succeed (within one point)', () => {
     const scheduler = marbles();
     const outcomes: string[] = [];
@@ -250,6 +294,33 @@ describe('request (real loopback)', () => {
       ),
     );
     await expect(result).rejects.toMatchObject({ code: 'ETIMEDOUT', attempts: 2 });
+  });
+
+  it('leaves no timer behind once the last request is answered, so nothing keeps the process alive for its timeout', async () => {
+    const { socket, port } = sockets.bound();
+    const server = fromUDPSocket(socket);
+    server.message$.pipe(reply(server, ({ message }) => message)).subscribe();
+    // asyncScheduler, with a count of the tasks scheduled that neither ran nor were cancelled.
+    const pending = new Set<object>();
+    const tracking: SchedulerLike = {
+      now: () => asyncScheduler.now(),
+      schedule<S>(work: (this: SchedulerAction<S>, state?: S) => void, delay?: number, state?: S): Subscription {
+        const token = {};
+        pending.add(token);
+        const action = asyncScheduler.schedule(function (this: SchedulerAction<S>, s?: S) {
+          pending.delete(token);
+          work.call(this, s);
+        }, delay, state);
+        action.add(() => pending.delete(token));
+        return action;
+      },
+    };
+    const client = fromUDPSocket(sockets.bound().socket, { scheduler: tracking });
+    const answer = await firstValueFrom(of('hi').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 60_000 }), decode(text)));
+    expect(answer).toBe('hi');
+    expect(pending.size).toBeGreaterThan(0); // the 60 s timeout, and the release of the listener
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the release task runs one task after the last request
+    expect(pending.size).toBe(0);
   });
 
   it('on a WeChat stand-in, times out on asyncScheduler and leaves no listener behind', async () => {

@@ -5,7 +5,8 @@ import type { RxUDPSocket } from '../types';
 import { RequestTimeoutError } from '../request-timeout-error';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
-import { hubOf, type Exchange, type ExchangeOwner, type RequestHub } from './request-hub';
+import { removeFrom, type Exchange, type ExchangeOwner } from './exchange';
+import { hubOf, type RequestHub } from './request-hub';
 import { MAX_DELAY } from './validate';
 
 /** The fixed settings of one `request` operator. */
@@ -35,17 +36,21 @@ function fire(this: SchedulerAction<RequestRun<never>>, run: RequestRun<never> |
 }
 
 /**
- * The state of one subscription to a `request` operator: its exchanges (at most `concurrency`),
- * the values waiting behind them, and one timer armed at the earliest deadline. Replies come from
- * the socket's {@link RequestHub}, shared with every other `request` on the socket.
+ * The state of one subscription to a `request` operator: its exchanges (at most `concurrency`)
+ * and the values waiting behind them. Replies come from the socket's {@link RequestHub}, shared
+ * with every other `request` on the socket; so do the timeouts on the socket's scheduler (the
+ * hub's one timer, armed at the earliest deadline of all), while a run given a scheduler of its
+ * own arms one timer of its own.
  */
 export class RequestRun<T> implements ExchangeOwner {
   readonly scheduler: SchedulerLike;
   readonly settle: number;
   readonly settleAnswered: number;
+  readonly sharedTimer: boolean;
   /** This run's exchanges, pending or queued at a gate, in creation order. */
   private exchanges: Exchange[] = [];
-  private readonly waiting = new Fifo<T>();
+  /** Values beyond `concurrency`, made on first use (a one-shot request never needs it). */
+  private waiting: Fifo<T> | undefined;
   private readonly confirming: ConfirmingSocket | undefined;
   private readonly socket: UDPSocketLike;
   private readonly hub: RequestHub;
@@ -68,6 +73,7 @@ export class RequestRun<T> implements ExchangeOwner {
     this.socket = settings.rx.socket;
     this.confirming = canConfirm(this.socket) ? this.socket : undefined;
     this.hub = hubOf(settings.rx);
+    this.sharedTimer = settings.scheduler === settings.rx.scheduler;
     // The reply listener is in place before the first datagram leaves.
     this.hub.retain();
   }
@@ -76,7 +82,7 @@ export class RequestRun<T> implements ExchangeOwner {
   push(payload: T): void {
     if (this.closed) return;
     if (this.exchanges.length < this.settings.concurrency) this.start(payload);
-    else this.waiting.push(payload);
+    else (this.waiting ??= new Fifo<T>()).push(payload);
   }
 
   /** Upstream completed: complete once every request is answered. */
@@ -91,15 +97,22 @@ export class RequestRun<T> implements ExchangeOwner {
     this.subscriber.error(error);
   }
 
+  /** The subscription ended (the run is the teardown of its subscriber): see {@link close}. */
+  unsubscribe(): void {
+    this.close();
+  }
+
   /** The subscription ended: withdraw every exchange from the hub, drop the timer. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     const exchanges = this.exchanges;
     this.exchanges = [];
-    this.waiting.clear();
-    this.timer?.unsubscribe();
-    this.timer = undefined;
+    this.waiting?.clear();
+    if (this.timer !== undefined) {
+      this.timer.unsubscribe();
+      this.timer = undefined;
+    }
     for (let i = 0; i < exchanges.length; i++) this.hub.withdraw(exchanges[i]!);
     this.hub.unretain();
   }
@@ -156,6 +169,10 @@ export class RequestRun<T> implements ExchangeOwner {
   }
 
   private arm(deadline: number, now: number): void {
+    if (this.sharedTimer) {
+      this.hub.armAt(deadline, now);
+      return;
+    }
     this.timer?.unsubscribe();
     this.armedAt = deadline;
     this.timer = this.scheduler.schedule(fire, Math.max(0, deadline - now), this as unknown as RequestRun<never>);
@@ -214,23 +231,22 @@ export class RequestRun<T> implements ExchangeOwner {
   /** {@link ExchangeOwner.answer}: the hub matched a reply to one of this run's exchanges. */
   answer(exchange: Exchange, reply: UDPMessageResult): void {
     if (this.closed) return;
-    const exchanges = this.exchanges;
-    const index = exchanges.indexOf(exchange);
-    if (index >= 0) exchanges.splice(index, 1);
+    removeFrom(this.exchanges, exchange);
     this.subscriber.next(reply);
     if (this.closed) return;
-    if (this.waiting.size > 0 && this.exchanges.length < this.settings.concurrency) {
-      this.start(this.waiting.shift()!);
+    const waiting = this.waiting;
+    if (waiting !== undefined && waiting.size > 0 && this.exchanges.length < this.settings.concurrency) {
+      this.start(waiting.shift()!);
       return;
     }
-    // The timer stays armed when nothing is pending: the next request's deadline is later, so a
-    // long-lived pipeline arms no timer per request; when it fires with nothing due it re-arms
-    // only for what is pending (a setInterval armed and cleared per request cost ~0.5 µs).
+    // The timer (the hub's, or this run's own) stays armed when nothing is pending: the next
+    // request's deadline is later, so no timer is armed per request; when it fires with nothing
+    // due it re-arms only for what is pending (a setInterval armed and cleared cost ~0.5 µs).
     if (this.exchanges.length === 0) this.maybeComplete();
   }
 
   private maybeComplete(): void {
-    if (!this.closed && this.sourceDone && this.exchanges.length === 0 && this.waiting.size === 0) {
+    if (!this.closed && this.sourceDone && this.exchanges.length === 0 && (this.waiting === undefined || this.waiting.size === 0)) {
       this.close();
       this.subscriber.complete();
     }

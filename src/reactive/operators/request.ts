@@ -3,7 +3,7 @@ import type { UDPMessage, UDPMessageResult } from '../../socket/types';
 import { UDPSocketError } from '../../errors';
 import { RequestRun, type RequestSettings } from '../internal/request-run';
 import { rxOf, schedulerOf, type SocketInput } from '../internal/rx-of';
-import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, readTarget, failing, optionsOf } from '../internal/validate';
+import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, readTarget, failing, optionsOf, type NumberRange } from '../internal/validate';
 import { unreadableOption } from '../../internal/validators';
 import type { UDPTarget } from '../types';
 import { operate } from '../internal/operate';
@@ -71,6 +71,22 @@ export interface RequestOptions<T> {
 /** The default bound on the pending requests of one `request` operator. */
 export const DEFAULT_REQUEST_CONCURRENCY = 64;
 
+// The ranges of the numeric options, made once: an operator made per question checks them each time.
+const TIMEOUT_RANGE: NumberRange = { min: 0, max: MAX_DELAY };
+const RETRIES_RANGE: NumberRange = { min: 0, integer: true, infinity: true };
+const BACKOFF_RANGE: NumberRange = { min: 0, above: true };
+const CONCURRENCY_RANGE: NumberRange = { min: 1, integer: true, infinity: true };
+
+/**
+ * Whether a checked argument is the error to report. The checks return a plain copy or a
+ * `UDPSocketError` made here, so the native `instanceof Error` decides it: `instanceof
+ * UDPSocketError` runs the class's cross-copy brand check, a function call and a property read,
+ * and an operator made per question makes several.
+ */
+function failed<V>(checked: V | UDPSocketError): checked is UDPSocketError {
+  return checked instanceof Error;
+}
+
 /** Whether the IP literal `address` of `family` is a multicast group: 224.0.0.0/4 or ff00::/8. */
 function isMulticast(address: string, family: 4 | 6): boolean {
   if (family === 6) return (address.charCodeAt(0) | 0x20) === 0x66 && (address.charCodeAt(1) | 0x20) === 0x66;
@@ -103,18 +119,18 @@ function readSettings<T>(socket: unknown, target: unknown, options: unknown): Re
   const socketError = checkSocket(op, socket, true);
   if (socketError !== undefined) return socketError;
   const checked = readTarget(op, target);
-  if (checked instanceof UDPSocketError) return checked;
+  if (failed(checked)) return checked;
   const opts = optionsOf<RequestOptions<T>>(op, options);
-  if (opts instanceof UDPSocketError) return opts;
+  if (failed(opts)) return opts;
   const { timeout, retries = 0, backoff = 1, concurrency = DEFAULT_REQUEST_CONCURRENCY, match, scheduler } = opts;
   const settle = opts.settle ?? timeout;
   const settleAnswered = opts.settle ?? 0;
   const error =
-    checkNumber(op, 'timeout', timeout, { min: 0, max: MAX_DELAY }) ??
-    checkNumber(op, 'retries', retries, { min: 0, integer: true, infinity: true }) ??
-    checkNumber(op, 'backoff', backoff, { min: 0, above: true }) ??
-    checkNumber(op, 'concurrency', concurrency, { min: 1, integer: true, infinity: true }) ??
-    checkNumber(op, 'settle', settle, { min: 0, max: MAX_DELAY }) ??
+    checkNumber(op, 'timeout', timeout, TIMEOUT_RANGE) ??
+    checkNumber(op, 'retries', retries, RETRIES_RANGE) ??
+    checkNumber(op, 'backoff', backoff, BACKOFF_RANGE) ??
+    checkNumber(op, 'concurrency', concurrency, CONCURRENCY_RANGE) ??
+    checkNumber(op, 'settle', settle, TIMEOUT_RANGE) ??
     checkFunction(op, 'match', match, true) ??
     checkScheduler(op, scheduler);
   if (error !== undefined) return error;
@@ -215,7 +231,7 @@ export function request<T extends UDPMessage>(
   options: RequestOptions<T>,
 ): OperatorFunction<T, UDPMessageResult> {
   const settings = settingsOf<T>(socket, target, options);
-  if (settings instanceof UDPSocketError) return failing(settings);
+  if (failed(settings)) return failing(settings);
   return (source) =>
     new Observable<UDPMessageResult>((subscriber) => {
       const run = new RequestRun<T>(settings, subscriber);
@@ -223,6 +239,7 @@ export function request<T extends UDPMessage>(
       source.subscribe(
         operate({ destination: subscriber, next: (payload: T) => run.push(payload), error: (error) => run.fail(error), complete: () => run.end() }),
       );
-      return () => run.close();
+      // The run is its own teardown (`unsubscribe`): no closure per subscription.
+      return run;
     });
 }

@@ -1,0 +1,68 @@
+import type { SchedulerLike } from 'rxjs';
+import type { UDPMessageResult, UDPSendOption } from '../../socket/types';
+
+/*
+ * The records a `request` run and the socket's request hub share: one exchange per question, and
+ * what the hub needs of the run it belongs to.
+ */
+
+/** What a `RequestHub` needs of the operator run an exchange belongs to. */
+export interface ExchangeOwner {
+  readonly scheduler: SchedulerLike;
+  /** Quiet time after an exchange of this run ends unanswered, ms (see `RequestOptions.settle`). */
+  readonly settle: number;
+  /** Quiet time after an exchange of this run is answered, ms. */
+  readonly settleAnswered: number;
+  /** The gate admitted a queued exchange: send it now. */
+  begin(exchange: Exchange): void;
+  /**
+   * Whether this run's waits are timed by the hub's one timer (its scheduler is the socket's),
+   * instead of a timer of its own.
+   */
+  readonly sharedTimer: boolean;
+  /** The hub's timer ran out with a wait of this run over: retransmit or time out. */
+  expire(): void;
+  /** A reply for `exchange` arrived (the hub removed it already). */
+  answer(exchange: Exchange, reply: UDPMessageResult): void;
+  /** The exchange cannot go on (the socket closed or refused): error the run. */
+  fail(error: unknown): void;
+}
+
+/** One request: a question to a peer, waiting for its answer. */
+export interface Exchange {
+  readonly owner: ExchangeOwner;
+  readonly payload: unknown;
+  readonly option: UDPSendOption;
+  /** The port replies must come from. */
+  readonly port: number;
+  /** The address replies must come from; `undefined` for a hostname target (the port alone is checked). */
+  readonly address: string | undefined;
+  /** A broadcast or multicast question: any source may answer (a `match` is then required). */
+  readonly anySource: boolean;
+  /** `peer` key of the gate, `address:port` as given. */
+  readonly peer: string;
+  /** Whether a reply is recognised by `match` (else by its peer alone). */
+  readonly match: ((reply: UDPMessageResult, request: never) => boolean) | undefined;
+  /** `scheduler.now()` when first sent. */
+  startedAt: number;
+  attempts: number;
+  /** The current wait, ms. */
+  wait: number;
+  /** `scheduler.now()` at which the current wait runs out (or, with `resend`, the retransmission is due). */
+  deadline: number;
+  /** The retransmission was spread: at `deadline` send again instead of counting a timeout. */
+  resend: boolean;
+  /** Pending (in the hub's tables) or queued at its gate; false once ended. */
+  live: boolean;
+}
+
+/** Removes `item` from `list`; the last item (a one-shot request's only one) without `splice`'s array. */
+export function removeFrom<T>(list: T[], item: T): void {
+  const last = list.length - 1;
+  if (last >= 0 && list[last] === item) {
+    list.pop();
+    return;
+  }
+  const index = list.indexOf(item);
+  if (index >= 0) list.splice(index, 1);
+}
