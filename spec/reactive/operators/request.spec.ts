@@ -220,6 +220,43 @@ describe('request (marbles over the virtual network)', () => {
     });
   });
 
+  it('operators made one after another from equal arguments in new objects honour each change: timeout 10 twice, then 20, then port 8', () => {
+    const scheduler = marbles();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      net.createUDPSocket().bind(7);
+      net.createUDPSocket().bind(8);
+      const client = fromUDPSocket(net.createUDPSocket());
+      const first = of('a').pipe(request(client, { address: '127.0.0.1', port: 7 }, { timeout: 10, match: anyReply }));
+      const same = of('a').pipe(request(client, { address: '127.0.0.1', port: 7 }, { timeout: 10, match: anyReply }));
+      const longer = of('a').pipe(request(client, { address: '127.0.0.1', port: 7 }, { timeout: 20, match: anyReply }));
+      const other = of('a').pipe(request(client, { address: '127.0.0.1', port: 8 }, { timeout: 20, match: anyReply }));
+      expectObservable(first).toBe('10ms #', undefined, new RequestTimeoutError(1, 10, '127.0.0.1:7'));
+      expectObservable(same).toBe('10ms #', undefined, new RequestTimeoutError(1, 10, '127.0.0.1:7'));
+      expectObservable(longer).toBe('20ms #', undefined, new RequestTimeoutError(1, 20, '127.0.0.1:7'));
+      expectObservable(other).toBe('20ms #', undefined, new RequestTimeoutError(1, 20, '127.0.0.1:8'));
+    });
+  });
+
+  it('an operator made after a valid one from arguments whose getter throws still errors with ERR_INVALID_ARG_TYPE', () => {
+    const scheduler = marbles();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const port = net.createUDPSocket().bind(7);
+      const client = fromUDPSocket(net.createUDPSocket());
+      of('a').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10 })).subscribe({ error: () => undefined });
+      const options = {
+        get timeout(): number {
+          throw new Error('no timeout today');
+        },
+      };
+      expectObservable(of('a').pipe(request(client, { address: '127.0.0.1', port }, options)).pipe(map(() => 'v'), catchError((e: UDPSocketError) => of(e.code)))).toBe(
+        '(c|)',
+        { c: 'ERR_INVALID_ARG_TYPE' },
+      );
+    });
+  });
+
   it('a request given a scheduler of its own times out on it, not on the socket scheduler', () => {
     const socketScheduler = marbles();
     const own = marbles();

@@ -79,6 +79,14 @@ export function readTarget(operation: UDPOperation, target: unknown): UDPTarget 
   } catch (thrown) {
     return unreadableOption(operation, thrown);
   }
+  return checkTarget(operation, address, port, setBroadcast);
+}
+
+/**
+ * Checks the fields of a target read by the caller (see {@link readTarget}).
+ * @returns a plain target of them, or the error.
+ */
+export function checkTarget(operation: UDPOperation, address: unknown, port: unknown, setBroadcast: unknown): UDPTarget | UDPSocketError {
   const family = typeof address === 'string' && ipFamily(address) === 6 ? 'udp6' : 'udp4';
   const error = checkAddress(operation, address, family) ?? checkPort(operation, port, false);
   if (error !== undefined) return error;
