@@ -254,8 +254,9 @@ function checkSettings<T>(args: Arguments): RequestSettings<T> | UDPSocketError 
  * timeout` after the request with the default backoff. When several requests fall due together,
  * their retransmissions are spread over half a wait instead of leaving as one burst. Replies are
  * emitted as they arrive; the operator completes once the source completed and every request
- * was answered. Unsubscribing cancels every pending exchange, its timer and (with the last
- * request on the socket) the listener.
+ * was answered. Unsubscribing cancels every pending exchange; with the last request on the
+ * socket, the shared listener and timer go too (the timeouts of every `request` on the socket's
+ * scheduler share one timer, armed at the earliest deadline), so nothing keeps the process alive.
  *
  * Errors: `ETIMEDOUT` ({@link RequestTimeoutError}); `ECONNREFUSED` at once when the socket
  * reports that its (connected) peer is gone; the `UDPSocketError` of a failed send (on a socket
