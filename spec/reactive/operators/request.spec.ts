@@ -192,7 +192,7 @@ describe('request (marbles over the virtual network)', () => {
     });
   });
 
-  it('requests on one socket share its timer, yet a later request with a shorter timeout errors at its own frame, before an earlier one', () => {
+  it('a later request with a shorter timeout errors at its own frame, before an earlier one on the same socket', () => {
     const scheduler = marbles();
     scheduler.run(({ cold, expectObservable }) => {
       const net = createVirtualNetwork({ scheduler });
@@ -206,7 +206,7 @@ describe('request (marbles over the virtual network)', () => {
     });
   });
 
-  it('when the shared timer fires for one request it re-arms for the next: a later, longer request still errors at its own frame', () => {
+  it('after an earlier request on the same socket times out, a later, longer one still errors at its own frame', () => {
     const scheduler = marbles();
     scheduler.run(({ cold, expectObservable }) => {
       const net = createVirtualNetwork({ scheduler });
@@ -218,6 +218,31 @@ describe('request (marbles over the virtual network)', () => {
       expectObservable(early).toBe('10ms #', undefined, new RequestTimeoutError(1, 10, '127.0.0.1:7'));
       expectObservable(late).toBe('55ms #', undefined, new RequestTimeoutError(1, 50, '127.0.0.1:8'));
     });
+  });
+
+  it('a reply arriving in the very frame its request times out meets the timeout first, whether or not another request is pending on the socket', () => {
+    const fate = (withUnrelated: boolean): string => {
+      const scheduler = marbles();
+      let result = 'none';
+      scheduler.run(({ cold }) => {
+        const net = createVirtualNetwork({ scheduler, latency: 4 });
+        const server = fromUDPSocket(net.createUDPSocket());
+        const echo = server.bind(7);
+        server.message$.pipe(reply(server, ({ message }) => message)).subscribe();
+        const silent = net.createUDPSocket().bind(8);
+        const client = fromUDPSocket(net.createUDPSocket());
+        if (withUnrelated) {
+          of('p').pipe(request(client, { address: '127.0.0.1', port: silent }, { timeout: 10, match: anyReply })).subscribe({ error: () => undefined });
+        }
+        // Sent at 4, answered at 4 + 2 × 4 = 12: its deadline, 4 + 8.
+        cold('4ms x')
+          .pipe(mergeMap(() => of('q').pipe(request(client, { address: '127.0.0.1', port: echo }, { timeout: 8, match: anyReply }))))
+          .subscribe({ next: () => (result = `answered at ${scheduler.now()}`), error: (e: UDPSocketError) => (result = `${e.code} at ${scheduler.now()}`) });
+      });
+      return result;
+    };
+    expect(fate(false)).toBe('ETIMEDOUT at 12');
+    expect(fate(true)).toBe('ETIMEDOUT at 12');
   });
 
   it('operators made one after another from equal arguments in new objects honour each change: timeout 10 twice, then 20, then port 8', () => {
@@ -235,6 +260,29 @@ describe('request (marbles over the virtual network)', () => {
       expectObservable(same).toBe('10ms #', undefined, new RequestTimeoutError(1, 10, '127.0.0.1:7'));
       expectObservable(longer).toBe('20ms #', undefined, new RequestTimeoutError(1, 20, '127.0.0.1:7'));
       expectObservable(other).toBe('20ms #', undefined, new RequestTimeoutError(1, 20, '127.0.0.1:8'));
+    });
+  });
+
+  it('a bad target is reported before options that are not an object or cannot be read, also after a valid operator on the socket', () => {
+    const client = fromUDPSocket(createVirtualNetwork({ scheduler: marbles() }).createUDPSocket());
+    const throwing = {
+      get timeout(): number {
+        throw new Error('boom');
+      },
+    };
+    of('a').pipe(request(client, { address: '127.0.0.1', port: 7 }, { timeout: 10 })).subscribe({ error: () => undefined });
+    expect(outcomeOf(() => of('a').pipe(request(client, { address: '127.0.0.1', port: -1 }, 5 as never)))).toBe('ERR_SOCKET_BAD_PORT');
+    expect(outcomeOf(() => of('a').pipe(request(client, { address: '127.0.0.1', port: -1 }, throwing)))).toBe('ERR_SOCKET_BAD_PORT');
+  });
+
+  it('options that happen to be an Error object are read as options', () => {
+    const scheduler = marbles();
+    scheduler.run(({ expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler });
+      const port = net.createUDPSocket().bind(7);
+      const client = fromUDPSocket(net.createUDPSocket());
+      const options = Object.assign(new Error('my options'), { timeout: 10 });
+      expectObservable(of('a').pipe(request(client, { address: '127.0.0.1', port }, options))).toBe('10ms #', undefined, new RequestTimeoutError(1, 10, '127.0.0.1:7'));
     });
   });
 
@@ -331,6 +379,17 @@ describe('request (real loopback)', () => {
       ),
     );
     await expect(result).rejects.toMatchObject({ code: 'ETIMEDOUT', attempts: 2 });
+  });
+
+  it('on a real socket, a later request with a shorter timeout errors while an earlier, longer one is still waiting, which errors after it', async () => {
+    const silent = sockets.bound();
+    const client = fromUDPSocket(sockets.bound().socket);
+    const target = { address: '127.0.0.1', port: silent.port };
+    const order: string[] = [];
+    const long = lastValueFrom(of('long').pipe(request(client, target, { timeout: 400, match: anyReply }))).catch((e: UDPSocketError) => order.push(`long ${e.code}`));
+    const short = lastValueFrom(of('short').pipe(request(client, target, { timeout: 20, match: anyReply }))).catch((e: UDPSocketError) => order.push(`short ${e.code}`));
+    await Promise.all([long, short]);
+    expect(order).toEqual(['short ETIMEDOUT', 'long ETIMEDOUT']);
   });
 
   it('leaves no timer behind once the last request is answered, so nothing keeps the process alive for its timeout', async () => {

@@ -1,4 +1,4 @@
-import type { SchedulerAction, SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import { VirtualTimeScheduler, type SchedulerAction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import { UDPSocketError, toUDPSocketError } from '../../errors';
 import type { UDPMessageResult, UDPSendOption, UDPSocketLike } from '../../socket/types';
 import type { RxUDPSocket } from '../types';
@@ -38,9 +38,9 @@ function fire(this: SchedulerAction<RequestRun<never>>, run: RequestRun<never> |
 /**
  * The state of one subscription to a `request` operator: its exchanges (at most `concurrency`)
  * and the values waiting behind them. Replies come from the socket's {@link RequestHub}, shared
- * with every other `request` on the socket; so do the timeouts on the socket's scheduler (the
- * hub's one timer, armed at the earliest deadline of all), while a run given a scheduler of its
- * own arms one timer of its own.
+ * with every other `request` on the socket; so do the timeouts on the socket's real-time
+ * scheduler (the hub's one timer, armed at the earliest deadline of all), while a run on virtual
+ * time or given a scheduler of its own arms one timer of its own.
  */
 export class RequestRun<T> implements ExchangeOwner {
   readonly scheduler: SchedulerLike;
@@ -73,7 +73,10 @@ export class RequestRun<T> implements ExchangeOwner {
     this.socket = settings.rx.socket;
     this.confirming = canConfirm(this.socket) ? this.socket : undefined;
     this.hub = hubOf(settings.rx);
-    this.sharedTimer = settings.scheduler === settings.rx.scheduler;
+    // Real time only: on virtual time a run keeps its own timer, armed when it sends, so a reply
+    // that arrives in the very frame its request times out meets the timeout first whatever else
+    // is pending on the socket (the shared timer's place in a frame depends on when it was armed).
+    this.sharedTimer = settings.scheduler === settings.rx.scheduler && !(settings.scheduler instanceof VirtualTimeScheduler);
     // The reply listener is in place before the first datagram leaves.
     this.hub.retain();
   }

@@ -162,11 +162,18 @@ function readSettings<T>(socket: unknown, target: unknown, options: unknown): Re
   if (target === null || typeof target !== 'object') return readTarget(op, target) as UDPSocketError;
   // Each field read once, in this order (a getter that throws is reported by settingsOf).
   const { address, port, setBroadcast } = target as { address?: unknown; port?: unknown; setBroadcast?: unknown };
-  const opts = optionsOf<Record<keyof RequestOptions<T>, unknown>>(op, options);
-  if (failed(opts)) return opts;
-  const { timeout, retries, backoff, concurrency, settle, match, scheduler } = opts;
-  const args: Arguments = { socket, address, port, setBroadcast, timeout, retries, backoff, concurrency, settle, match, scheduler };
   const last = remembered.get(socket as object);
+  // The target is checked before the options are read, so a bad target is the error reported; one
+  // equal to the remembered target passed these checks already.
+  if (last === undefined || last.args.address !== address || last.args.port !== port || last.args.setBroadcast !== setBroadcast) {
+    const checked = checkTarget(op, address, port, setBroadcast);
+    if (failed(checked)) return checked;
+  }
+  const opts = optionsOf<Record<keyof RequestOptions<T>, unknown>>(op, options);
+  // Not `failed`: the options are the caller's object, which may be an Error of theirs.
+  if (opts instanceof UDPSocketError) return opts;
+  const { timeout, retries, backoff, concurrency, match, scheduler, settle } = opts;
+  const args: Arguments = { socket, address, port, setBroadcast, timeout, retries, backoff, concurrency, settle, match, scheduler };
   if (last !== undefined && sameArguments(last.args, args)) return last.settings as RequestSettings<T>;
   const settings = checkSettings<T>(args);
   if (!failed(settings) && isRxUDPSocket(socket)) remembered.set(socket, { args, settings: settings as RequestSettings<never> });
@@ -255,8 +262,8 @@ function checkSettings<T>(args: Arguments): RequestSettings<T> | UDPSocketError 
  * their retransmissions are spread over half a wait instead of leaving as one burst. Replies are
  * emitted as they arrive; the operator completes once the source completed and every request
  * was answered. Unsubscribing cancels every pending exchange; with the last request on the
- * socket, the shared listener and timer go too (the timeouts of every `request` on the socket's
- * scheduler share one timer, armed at the earliest deadline), so nothing keeps the process alive.
+ * socket, the shared listener and timer go too (on a real-time scheduler the timeouts of every
+ * `request` on the socket share one timer, armed at the earliest deadline), so nothing keeps the process alive.
  *
  * Errors: `ETIMEDOUT` ({@link RequestTimeoutError}); `ECONNREFUSED` at once when the socket
  * reports that its (connected) peer is gone; the `UDPSocketError` of a failed send (on a socket
