@@ -192,31 +192,20 @@ describe('request (marbles over the virtual network)', () => {
     });
   });
 
-  it('a later request with a shorter timeout errors at its own frame, before an earlier one on the same socket', () => {
+  it.each([
+    ['a later request with a shorter timeout errors at its own frame, before an earlier one on the same socket', 30, 10, '30ms #', '15ms #'],
+    ['after an earlier request on the same socket times out, a later, longer one still errors at its own frame', 10, 50, '10ms #', '55ms #'],
+  ])('%s (timeouts %i and %i, the later sent at frame 5)', (_name, earlyTimeout, lateTimeout, earlyMarbles, lateMarbles) => {
     const scheduler = marbles();
     scheduler.run(({ cold, expectObservable }) => {
       const net = createVirtualNetwork({ scheduler });
       const silentA = net.createUDPSocket().bind(7);
       const silentB = net.createUDPSocket().bind(8);
       const client = fromUDPSocket(net.createUDPSocket());
-      const early = of('a').pipe(request(client, { address: '127.0.0.1', port: silentA }, { timeout: 30, match: anyReply }));
-      const late = cold('5ms x').pipe(mergeMap(() => of('b').pipe(request(client, { address: '127.0.0.1', port: silentB }, { timeout: 10, match: anyReply }))));
-      expectObservable(early).toBe('30ms #', undefined, new RequestTimeoutError(1, 30, '127.0.0.1:7'));
-      expectObservable(late).toBe('15ms #', undefined, new RequestTimeoutError(1, 10, '127.0.0.1:8'));
-    });
-  });
-
-  it('after an earlier request on the same socket times out, a later, longer one still errors at its own frame', () => {
-    const scheduler = marbles();
-    scheduler.run(({ cold, expectObservable }) => {
-      const net = createVirtualNetwork({ scheduler });
-      const silentA = net.createUDPSocket().bind(7);
-      const silentB = net.createUDPSocket().bind(8);
-      const client = fromUDPSocket(net.createUDPSocket());
-      const early = of('a').pipe(request(client, { address: '127.0.0.1', port: silentA }, { timeout: 10, match: anyReply }));
-      const late = cold('5ms x').pipe(mergeMap(() => of('b').pipe(request(client, { address: '127.0.0.1', port: silentB }, { timeout: 50, match: anyReply }))));
-      expectObservable(early).toBe('10ms #', undefined, new RequestTimeoutError(1, 10, '127.0.0.1:7'));
-      expectObservable(late).toBe('55ms #', undefined, new RequestTimeoutError(1, 50, '127.0.0.1:8'));
+      const early = of('a').pipe(request(client, { address: '127.0.0.1', port: silentA }, { timeout: earlyTimeout, match: anyReply }));
+      const late = cold('5ms x').pipe(mergeMap(() => of('b').pipe(request(client, { address: '127.0.0.1', port: silentB }, { timeout: lateTimeout, match: anyReply }))));
+      expectObservable(early).toBe(earlyMarbles, undefined, new RequestTimeoutError(1, earlyTimeout, '127.0.0.1:7'));
+      expectObservable(late).toBe(lateMarbles, undefined, new RequestTimeoutError(1, lateTimeout, '127.0.0.1:8'));
     });
   });
 
