@@ -381,13 +381,10 @@ describe('request (real loopback)', () => {
     expect(order).toEqual(['short ETIMEDOUT', 'long ETIMEDOUT']);
   });
 
-  it('leaves no timer behind once the last request is answered, so nothing keeps the process alive for its timeout', async () => {
-    const { socket, port } = sockets.bound();
-    const server = fromUDPSocket(socket);
-    server.message$.pipe(reply(server, ({ message }) => message)).subscribe();
-    // asyncScheduler, with a count of the tasks scheduled that neither ran nor were cancelled.
+  /** asyncScheduler, with the set of tasks scheduled that neither ran nor were cancelled. */
+  function trackingScheduler(): { scheduler: SchedulerLike; pending: Set<object> } {
     const pending = new Set<object>();
-    const tracking: SchedulerLike = {
+    const scheduler: SchedulerLike = {
       now: () => asyncScheduler.now(),
       schedule<S>(work: (this: SchedulerAction<S>, state?: S) => void, delay?: number, state?: S): Subscription {
         const token = {};
@@ -400,11 +397,30 @@ describe('request (real loopback)', () => {
         return action;
       },
     };
-    const client = fromUDPSocket(sockets.bound().socket, { scheduler: tracking });
+    return { scheduler, pending };
+  }
+
+  it('leaves no timer behind once the last request is answered, so nothing keeps the process alive for its timeout', async () => {
+    const { socket, port } = sockets.bound();
+    const server = fromUDPSocket(socket);
+    server.message$.pipe(reply(server, ({ message }) => message)).subscribe();
+    const { scheduler, pending } = trackingScheduler();
+    const client = fromUDPSocket(sockets.bound().socket, { scheduler });
     const answer = await firstValueFrom(of('hi').pipe(request(client, { address: '127.0.0.1', port }, { timeout: 60_000 }), decode(text)));
     expect(answer).toBe('hi');
     expect(pending.size).toBeGreaterThan(0); // the 60 s timeout, and the release of the listener
     await new Promise((resolve) => setTimeout(resolve, 20)); // the release task runs one task after the last request
+    expect(pending.size).toBe(0);
+  });
+
+  it('leaves no timer behind when unsubscribed with requests queued behind an unanswered one (no wake-up for a withdrawn queue)', async () => {
+    const silent = sockets.bound();
+    const { scheduler, pending } = trackingScheduler();
+    const client = fromUDPSocket(sockets.bound().socket, { scheduler });
+    // Without match, 'b' and 'c' queue behind 'a'; withdrawing 'a' unanswered starts a quiet time of 60 s.
+    const subscription = of('a', 'b', 'c').pipe(request(client, { address: '127.0.0.1', port: silent.port }, { timeout: 60_000 })).subscribe();
+    subscription.unsubscribe();
+    await new Promise((resolve) => setTimeout(resolve, 20));
     expect(pending.size).toBe(0);
   });
 

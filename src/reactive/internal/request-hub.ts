@@ -243,6 +243,12 @@ export class RequestHub {
       this.add(head);
       head.owner.begin(head);
     }
+    // Nothing waits any more (the last queued exchange started or was withdrawn): a wake-up armed
+    // for it would only keep the process alive until the quiet time is over.
+    if (gate.timer !== undefined) {
+      gate.timer.unsubscribe();
+      gate.timer = undefined;
+    }
   }
 
   private armWake(gate: Gate, now: number): void {
