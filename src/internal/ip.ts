@@ -153,19 +153,6 @@ function zoneStart(s: string): number {
  */
 export function ipFamily(s: unknown): 0 | 4 | 6 {
   if (typeof s !== 'string' || s.length === 0) return 0;
-  // One remembered answer: an operator made per question (`of(q).pipe(request(rx, target, ...))`)
-  // asks about the same address several times each time (3.9 % of its CPU before).
-  if (s === lastAddress) return lastFamily;
-  const family = parseFamily(s);
-  lastAddress = s;
-  lastFamily = family;
-  return family;
-}
-
-let lastAddress = '';
-let lastFamily: 0 | 4 | 6 = 0;
-
-function parseFamily(s: string): 0 | 4 | 6 {
   if (s.length <= 15 && isIPv4Range(s, 0, s.length)) return 4;
   if (s.indexOf(':') < 0) return 0;
   const end = zoneStart(s);

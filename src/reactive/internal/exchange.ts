@@ -56,13 +56,15 @@ export interface Exchange {
   live: boolean;
 }
 
-/** Removes `item` from `list`; the last item (a one-shot request's only one) without `splice`'s array. */
+/** Removes the item at `index` of `list`; the last one (a one-shot request's only one) without `splice`'s array. */
+export function removeAt<T>(list: T[], index: number): void {
+  if (index === list.length - 1) list.pop();
+  else list.splice(index, 1);
+}
+
+/** Removes `item` from `list`, if there: looked for last, then from the front (the oldest is answered first). */
 export function removeFrom<T>(list: T[], item: T): void {
   const last = list.length - 1;
-  if (last >= 0 && list[last] === item) {
-    list.pop();
-    return;
-  }
-  const index = list.indexOf(item);
-  if (index >= 0) list.splice(index, 1);
+  const index = last >= 0 && list[last] === item ? last : list.indexOf(item);
+  if (index >= 0) removeAt(list, index);
 }

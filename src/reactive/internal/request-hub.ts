@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import { UDPSocketError } from '../../errors';
 import type { UDPMessageResult } from '../../socket/types';
 import type { RxUDPSocket } from '../types';
-import { removeFrom, type Exchange, type ExchangeOwner } from './exchange';
+import { removeAt, removeFrom, type Exchange, type ExchangeOwner } from './exchange';
 
 /**
  * The requests to one peer made without `match`: they go one at a time, and after an exchange
@@ -189,8 +189,7 @@ export class RequestHub {
   }
 
   private take(exchange: Exchange, list: Exchange[], index: number, reply: UDPMessageResult): void {
-    if (index === list.length - 1) list.pop();
-    else list.splice(index, 1);
+    removeAt(list, index);
     exchange.live = false;
     this.ended(exchange, true);
     exchange.owner.answer(exchange, reply);
@@ -278,12 +277,7 @@ export class RequestHub {
   }
 
   private remove(exchange: Exchange): void {
-    if (exchange.anySource) {
-      const index = this.anySource.indexOf(exchange);
-      if (index >= 0) this.anySource.splice(index, 1);
-      return;
-    }
-    const list = this.byPort.get(exchange.port);
+    const list = exchange.anySource ? this.anySource : this.byPort.get(exchange.port);
     if (list !== undefined) removeFrom(list, exchange);
   }
 
@@ -325,16 +319,11 @@ export class RequestHub {
 
   /** Calls `visit` with each pending exchange timed by the hub's timer. */
   private forEachTimed(visit: (exchange: Exchange) => void): void {
-    for (const list of this.byPort.values()) {
+    for (const list of [...this.byPort.values(), this.anySource]) {
       for (let i = 0; i < list.length; i++) {
         const exchange = list[i]!;
         if (exchange.live && exchange.attempts > 0 && exchange.owner.sharedTimer) visit(exchange);
       }
-    }
-    const any = this.anySource;
-    for (let i = 0; i < any.length; i++) {
-      const exchange = any[i]!;
-      if (exchange.live && exchange.attempts > 0 && exchange.owner.sharedTimer) visit(exchange);
     }
   }
 

@@ -222,7 +222,8 @@ export class RequestRun<T> implements ExchangeOwner {
         exchange.deadline = now + offset;
       }
     }
-    if (this.closed) return;
+    // On the shared timer the hub re-arms after its scan of every run; only an own timer is re-armed here.
+    if (this.closed || this.sharedTimer) return;
     let next = Infinity;
     for (let i = 0; i < exchanges.length; i++) {
       const exchange = exchanges[i]!;

@@ -123,7 +123,7 @@ interface Arguments {
  * (held as long as the wrapper is); a hit needs every field equal (`===`), so the settings are
  * exactly what the checks would return.
  */
-const remembered = new WeakMap<object, { readonly args: Arguments; readonly settings: RequestSettings<never> }>();
+const remembered = new WeakMap<object, { readonly args: Arguments; readonly target: UDPTarget; readonly settings: RequestSettings<never> }>();
 
 function sameArguments(a: Arguments, b: Arguments): boolean {
   return (
@@ -165,8 +165,11 @@ function readSettings<T>(socket: unknown, target: unknown, options: unknown): Re
   const last = remembered.get(socket as object);
   // The target is checked before the options are read, so a bad target is the error reported; one
   // equal to the remembered target passed these checks already.
-  if (last === undefined || last.args.address !== address || last.args.port !== port || last.args.setBroadcast !== setBroadcast) {
-    const checked = checkTarget(op, address, port, setBroadcast);
+  let checked: UDPTarget | UDPSocketError;
+  if (last !== undefined && last.args.address === address && last.args.port === port && last.args.setBroadcast === setBroadcast) {
+    checked = last.target;
+  } else {
+    checked = checkTarget(op, address, port, setBroadcast);
     if (failed(checked)) return checked;
   }
   const opts = optionsOf<Record<keyof RequestOptions<T>, unknown>>(op, options);
@@ -175,15 +178,14 @@ function readSettings<T>(socket: unknown, target: unknown, options: unknown): Re
   const { timeout, retries, backoff, concurrency, match, scheduler, settle } = opts;
   const args: Arguments = { socket, address, port, setBroadcast, timeout, retries, backoff, concurrency, settle, match, scheduler };
   if (last !== undefined && sameArguments(last.args, args)) return last.settings as RequestSettings<T>;
-  const settings = checkSettings<T>(args);
-  if (!failed(settings) && isRxUDPSocket(socket)) remembered.set(socket, { args, settings: settings as RequestSettings<never> });
+  const settings = checkSettings<T>(args, checked);
+  if (!failed(settings) && isRxUDPSocket(socket)) remembered.set(socket, { args, target: checked, settings: settings as RequestSettings<never> });
   return settings;
 }
 
-function checkSettings<T>(args: Arguments): RequestSettings<T> | UDPSocketError {
+/** Checks the options of `args`, whose target is `checked` already. */
+function checkSettings<T>(args: Arguments, checked: UDPTarget): RequestSettings<T> | UDPSocketError {
   const op = 'request';
-  const checked = checkTarget(op, args.address, args.port, args.setBroadcast);
-  if (failed(checked)) return checked;
   const socket = args.socket;
   const timeout = args.timeout as number;
   const retries = (args.retries ?? 0) as number;
