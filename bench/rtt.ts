@@ -1,14 +1,21 @@
 /**
- * Round trip: sequential 64-byte ping-pongs with an echo server; each round, each subject
- * (rotated) does `pings` exchanges after a warm-up. Per round p50 and p99; the figure is the
- * median over rounds. The echo runs in the peer process (what a client of another process sees)
- * or in this process (`local`): there a round trip pays no cross-process wake-up (~100 µs here),
- * so the baseline is tight and a layer's few µs show.
+ * Round trip: sequential 64-byte ping-pongs with an echo server. Every subject is opened once and
+ * warmed up, then the rounds run: each round, each subject (rotated) does `pings` exchanges. Per
+ * round p50 and p99; the figure is the median over rounds. The echo runs in the peer process
+ * (what a client of another process sees) or in this process (`local`): there a round trip pays
+ * no cross-process wake-up (~100 µs here), so the baseline is tight and a layer's few µs show.
+ *
+ * Steady state, as a long-running client is: one forced GC before the warm-up, none between
+ * turns. A forced full GC before each turn (this stage's method until 2026-12-03) made V8 drop
+ * the optimized code of the hot functions and release pages it then faulted back in (0.2–0.8
+ * page faults per round trip against 0.00 without), so each turn measured a re-warm-up, longer
+ * for the subjects that run more JavaScript: it added 0.05–0.07× to the ratios of the reactive
+ * layer and 0.02–0.04× to the callback API's (docs/performance.md).
  */
 import * as dgram from 'node:dgram';
 import type { BenchContext, Figure } from './context';
 import { collectGarbage, pairedRatios, percentile, rotate, summarize, type Summary } from './stats';
-import type { PingerSubject } from './subjects';
+import type { Pinger, PingerSubject } from './subjects';
 
 export interface RttSubjectResult {
   label: string;
@@ -43,7 +50,9 @@ async function localEcho(): Promise<{ port: number; close: () => void }> {
 export async function benchRtt(ctx: BenchContext, subjects: PingerSubject[], stageIndex: number, echo: 'peer' | 'local' = 'peer'): Promise<RttResult> {
   const pings = ctx.quick ? 500 : 2000;
   const rounds = ctx.quick ? 2 : 15;
-  const warmup = ctx.quick ? 100 : 500;
+  // Enough for every hot function to be optimized again after the forced GC (TurboFan tiers up
+  // by call count): 500 left the reactive subjects partly in baseline code.
+  const warmup = ctx.quick ? 1000 : 5000;
   const local = echo === 'local' ? await localEcho() : undefined;
   const echoPort = local !== undefined ? local.port : await ctx.peer.openEcho();
   ctx.progress.begin(echo === 'local' ? 'round trip, echo in process' : 'round trip, echo in the peer process', rounds * subjects.length, stageIndex);
@@ -66,20 +75,24 @@ async function measure(
   const lost = new Map<string, number>(subjects.map((s) => [s.id, 0]));
   const samples = new Float64Array(pings);
   const scratch = new Float64Array(warmup);
-  for (let round = 0; round < rounds; round++) {
-    for (const subject of rotate(subjects, round)) {
-      collectGarbage();
-      const pinger = await subject.open(echoPort);
-      await pinger.run(warmup, scratch);
-      const { lost: missing } = await pinger.run(pings, samples);
-      pinger.close();
-      lost.set(subject.id, lost.get(subject.id)! + missing);
-      const p50 = percentile(samples, 50);
-      const p99 = percentile(samples, 99);
-      p50s.get(subject.id)!.push(p50);
-      p99s.get(subject.id)!.push(p99);
-      ctx.progress.update(`round ${round + 1}/${rounds} ${subject.id}: p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs`);
+  const opened = new Map<string, Pinger>();
+  try {
+    for (const subject of subjects) opened.set(subject.id, await subject.open(echoPort));
+    collectGarbage();
+    for (const subject of subjects) await opened.get(subject.id)!.run(warmup, scratch);
+    for (let round = 0; round < rounds; round++) {
+      for (const subject of rotate(subjects, round)) {
+        const { lost: missing } = await opened.get(subject.id)!.run(pings, samples);
+        lost.set(subject.id, lost.get(subject.id)! + missing);
+        const p50 = percentile(samples, 50);
+        const p99 = percentile(samples, 99);
+        p50s.get(subject.id)!.push(p50);
+        p99s.get(subject.id)!.push(p99);
+        ctx.progress.update(`round ${round + 1}/${rounds} ${subject.id}: p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs`);
+      }
     }
+  } finally {
+    for (const pinger of opened.values()) pinger.close();
   }
   const results: Record<string, RttSubjectResult> = {};
   for (const subject of subjects) {
