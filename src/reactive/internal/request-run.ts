@@ -31,6 +31,12 @@ export interface RequestSettings<T> {
   readonly match: ((reply: UDPMessageResult, request: T) => boolean) | undefined;
 }
 
+/**
+ * The exchanges of a run that has none yet, shared and never written: the first exchange gets an
+ * array of its own sized for one (a one-shot request makes no room for 16 more).
+ */
+const NO_EXCHANGES: Exchange[] = [];
+
 function fire(this: SchedulerAction<RequestRun<never>>, run: RequestRun<never> | undefined): void {
   run!.expire();
 }
@@ -48,7 +54,7 @@ export class RequestRun<T> implements ExchangeOwner {
   readonly settleAnswered: number;
   readonly sharedTimer: boolean;
   /** This run's exchanges, pending or queued at a gate, in creation order. */
-  private exchanges: Exchange[] = [];
+  private exchanges: Exchange[] = NO_EXCHANGES;
   /** Values beyond `concurrency`, made on first use (a one-shot request never needs it). */
   private waiting: Fifo<T> | undefined;
   private readonly confirming: ConfirmingSocket | undefined;
@@ -110,7 +116,7 @@ export class RequestRun<T> implements ExchangeOwner {
     if (this.closed) return;
     this.closed = true;
     const exchanges = this.exchanges;
-    this.exchanges = [];
+    this.exchanges = NO_EXCHANGES;
     this.waiting?.clear();
     if (this.timer !== undefined) {
       this.timer.unsubscribe();
@@ -141,7 +147,8 @@ export class RequestRun<T> implements ExchangeOwner {
       resend: false,
       live: false,
     };
-    this.exchanges.push(exchange);
+    if (this.exchanges === NO_EXCHANGES) this.exchanges = [exchange];
+    else this.exchanges.push(exchange);
     const now = scheduler.now();
     const admitted = this.hub.admit(exchange, now);
     if (admitted === true) this.launch(exchange, now);

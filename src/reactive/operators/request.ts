@@ -7,7 +7,7 @@ import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, che
 import { isRxUDPSocket } from '../internal/brand';
 import { unreadableOption } from '../../internal/validators';
 import type { UDPTarget } from '../types';
-import { operate } from '../internal/operate';
+import { operateWith } from '../internal/operate';
 import { ipFamily } from '../../internal/ip';
 
 /** Options of {@link request}. */
@@ -125,22 +125,6 @@ interface Arguments {
  */
 const remembered = new WeakMap<object, { readonly args: Arguments; readonly target: UDPTarget; readonly settings: RequestSettings<never> }>();
 
-function sameArguments(a: Arguments, b: Arguments): boolean {
-  return (
-    a.socket === b.socket &&
-    a.address === b.address &&
-    a.port === b.port &&
-    a.setBroadcast === b.setBroadcast &&
-    a.timeout === b.timeout &&
-    a.retries === b.retries &&
-    a.backoff === b.backoff &&
-    a.concurrency === b.concurrency &&
-    a.settle === b.settle &&
-    a.match === b.match &&
-    a.scheduler === b.scheduler
-  );
-}
-
 /**
  * Checks the arguments of {@link request} once, at creation. Never throws: an argument whose
  * fields cannot be read (a throwing getter, a revoked Proxy) is reported like a wrong one.
@@ -176,8 +160,23 @@ function readSettings<T>(socket: unknown, target: unknown, options: unknown): Re
   // Not `failed`: the options are the caller's object, which may be an Error of theirs.
   if (opts instanceof UDPSocketError) return opts;
   const { timeout, retries, backoff, concurrency, match, scheduler, settle } = opts;
+  // A hit allocates nothing. `last` is this socket's, and `checked` is its target only when the
+  // target's fields equal the remembered ones.
+  if (last !== undefined && checked === last.target) {
+    const was = last.args;
+    if (
+      was.timeout === timeout &&
+      was.retries === retries &&
+      was.backoff === backoff &&
+      was.concurrency === concurrency &&
+      was.settle === settle &&
+      was.match === match &&
+      was.scheduler === scheduler
+    ) {
+      return last.settings as RequestSettings<T>;
+    }
+  }
   const args: Arguments = { socket, address, port, setBroadcast, timeout, retries, backoff, concurrency, settle, match, scheduler };
-  if (last !== undefined && sameArguments(last.args, args)) return last.settings as RequestSettings<T>;
   const settings = checkSettings<T>(args, checked);
   if (!failed(settings) && isRxUDPSocket(socket)) remembered.set(socket, { args, target: checked, settings: settings as RequestSettings<never> });
   return settings;
@@ -307,9 +306,7 @@ export function request<T extends UDPMessage>(
     new Observable<UDPMessageResult>((subscriber) => {
       const run = new RequestRun<T>(settings, subscriber);
       // The socket's reply listener is attached by its hub before the first datagram leaves.
-      source.subscribe(
-        operate({ destination: subscriber, next: (payload: T) => run.push(payload), error: (error) => run.fail(error), complete: () => run.end() }),
-      );
+      source.subscribe(operateWith(subscriber, run));
       // The run is its own teardown (`unsubscribe`): no closure per subscription.
       return run;
     });
