@@ -9,10 +9,40 @@ import { removeFrom, type Exchange, type ExchangeOwner } from './exchange';
 import { hubOf, type RequestHub } from './request-hub';
 import { MAX_DELAY } from './validate';
 
-/** The fixed settings of one `request` operator. */
-export interface RequestSettings<T> {
+/** What a run needs of its socket, found once per operator rather than per subscription. */
+export interface RunContext {
   readonly rx: RxUDPSocket;
   readonly scheduler: SchedulerLike;
+  /** The socket's reply demultiplexer. */
+  readonly hub: RequestHub;
+  /** The wrapped socket. */
+  readonly socket: UDPSocketLike;
+  /** The socket, when it reports each datagram's outcome (`sendWithCallback`). */
+  readonly confirming: ConfirmingSocket | undefined;
+  /**
+   * Whether the run's waits use the hub's timer: real time on the socket's scheduler only. On
+   * virtual time a run keeps its own timer, armed when it sends, so a reply that arrives in the
+   * very frame its request times out meets the timeout first whatever else is pending on the
+   * socket (the shared timer's place in a frame depends on when it was armed).
+   */
+  readonly sharedTimer: boolean;
+}
+
+/** The {@link RunContext} of runs on `rx` whose timers use `scheduler`. */
+export function runContext(rx: RxUDPSocket, scheduler: SchedulerLike): RunContext {
+  const socket = rx.socket;
+  return {
+    rx,
+    scheduler,
+    hub: hubOf(rx),
+    socket,
+    confirming: canConfirm(socket) ? socket : undefined,
+    sharedTimer: scheduler === rx.scheduler && !(scheduler instanceof VirtualTimeScheduler),
+  };
+}
+
+/** The fixed settings of one `request` operator. */
+export interface RequestSettings<T> extends RunContext {
   readonly target: { readonly address: string; readonly port: number; readonly setBroadcast: boolean };
   /** `address:port` of the target, for error messages and the gate of unmatched requests. */
   readonly peer: string;
@@ -76,13 +106,10 @@ export class RequestRun<T> implements ExchangeOwner {
     this.scheduler = settings.scheduler;
     this.settle = settings.settle;
     this.settleAnswered = settings.settleAnswered;
-    this.socket = settings.rx.socket;
-    this.confirming = canConfirm(this.socket) ? this.socket : undefined;
-    this.hub = hubOf(settings.rx);
-    // Real time only: on virtual time a run keeps its own timer, armed when it sends, so a reply
-    // that arrives in the very frame its request times out meets the timeout first whatever else
-    // is pending on the socket (the shared timer's place in a frame depends on when it was armed).
-    this.sharedTimer = settings.scheduler === settings.rx.scheduler && !(settings.scheduler instanceof VirtualTimeScheduler);
+    this.socket = settings.socket;
+    this.confirming = settings.confirming;
+    this.hub = settings.hub;
+    this.sharedTimer = settings.sharedTimer;
     // The reply listener is in place before the first datagram leaves.
     this.hub.retain();
   }

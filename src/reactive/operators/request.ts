@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { UDPMessage, UDPMessageResult } from '../../socket/types';
 import { UDPSocketError } from '../../errors';
-import { RequestRun, type RequestSettings } from '../internal/request-run';
+import { RequestRun, runContext, type RequestSettings } from '../internal/request-run';
 import { rxOf, schedulerOf, type SocketInput } from '../internal/rx-of';
 import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, checkTarget, readTarget, failing, optionsOf, type NumberRange } from '../internal/validate';
 import { isRxUDPSocket } from '../internal/brand';
@@ -226,8 +226,8 @@ function checkSettings<T>(args: Arguments, checked: UDPTarget): RequestSettings<
     );
   }
   return {
-    rx: rxOf(socket as SocketInput),
-    scheduler: schedulerOf(socket as SocketInput, scheduler),
+    // The socket's hub and capabilities, found once here: an operator made per question subscribes once.
+    ...runContext(rxOf(socket as SocketInput), schedulerOf(socket as SocketInput, scheduler)),
     target: { address, port, setBroadcast: setBroadcast === true },
     peer,
     replyAddress: family === 0 ? undefined : address.toLowerCase(),
