@@ -38,7 +38,7 @@ import { benchRtt } from './rtt';
 import { benchSendArray } from './send-array';
 import { benchSend, benchSendFresh } from './send';
 import { benchVirtualNetwork } from './virtual-network';
-import { pingers, receiveOptions, receivers, senders } from './subjects';
+import { floorPingers, pingers, receiveOptions, receivers, senders } from './subjects';
 
 const STAGES = ['layer', 'receive', 'send', 'rtt', 'memory', 'array', 'virtual', 'cluster', 'flood'] as const;
 type Stage = (typeof STAGES)[number];
@@ -105,8 +105,8 @@ async function main(): Promise<void> {
     buildLibrary();
   }
   // receive shows as two stages (CPU cost, lossless search), send as two (this process, a fresh
-  // one), rtt as two (echo in this process, echo in the peer process).
-  const stageCount = [...options.only].reduce((n, s) => n + (s === 'receive' || s === 'send' || s === 'rtt' ? 2 : 1), 0);
+  // one), rtt as three (echo in this process, echo in the peer process, the RxJS floor).
+  const stageCount = [...options.only].reduce((n, s) => n + (s === 'rtt' ? 3 : s === 'receive' || s === 'send' ? 2 : 1), 0);
   const progress = new Progress(stageCount);
   const peer = await Peer.start();
   const ctx: BenchContext = { peer, progress, quick: options.quick };
@@ -126,6 +126,7 @@ async function main(): Promise<void> {
     if (options.only.has('rtt')) {
       results.rttLocal = await benchRtt(ctx, pingers(), index++, 'local');
       results.rtt = await benchRtt(ctx, pingers(), index++, 'peer');
+      results.rttFloor = await benchRtt(ctx, floorPingers(), index++, 'local', 'round trip, the RxJS one-shot floor, echo in process');
     }
     if (options.only.has('memory')) results.memory = await benchMemory(ctx, receivers(), index++);
     if (options.only.has('array')) results.sendArray = await benchSendArray(ctx, index++);

@@ -30,6 +30,8 @@ export interface BenchResults {
   rtt?: RttResult;
   /** Round trips with the echo in this process: the tight baseline the targets are judged on. */
   rttLocal?: RttResult;
+  /** The RxJS one-shot floor against raw, echo in this process, in a pass of its own. */
+  rttFloor?: RttResult;
   memory?: MemoryResult;
   /** A whole array through sendTo with default options. */
   sendArray?: SendArrayResult;
@@ -88,7 +90,7 @@ export function buildRows(results: BenchResults): Row[] {
   const rows: Row[] = [];
   /** The target text of a figure: as is on its targeted subject's row, in parentheses on the others. */
   const targetText = (text: string, targeted: boolean): string => (targeted ? text : `(${text})`);
-  const { layer, receive, send, sendFresh, rtt, rttLocal, memory, sendArray, virtual, cluster, flood } = results;
+  const { layer, receive, send, sendFresh, rtt, rttLocal, rttFloor, memory, sendArray, virtual, cluster, flood } = results;
 
   if (cluster !== undefined) {
     const rate = (n: number): string => `${Math.round(n).toLocaleString('en-US')}/s`;
@@ -188,11 +190,11 @@ export function buildRows(results: BenchResults): Row[] {
   // Targets are judged with the echo in process, where the baseline is tight (DESIGN: a layer's
   // cost shows only there); the peer-process figures are shown beside them.
   const rttTargets: Record<string, number> = { request: TARGETS.requestP50Ratio, requestOnce: TARGETS.requestOnceP50Ratio };
-  for (const result of [rttLocal, rtt]) {
+  for (const result of [rttLocal, rtt, rttFloor]) {
     if (result === undefined) continue;
     const base = result.subjects['raw']!;
-    const where = result.echo === 'local' ? 'echo in process' : 'echo in the peer process';
-    for (const id of ['request', 'requestOnce', 'callback']) {
+    const where = result === rttFloor ? 'echo in process, own pass' : result.echo === 'local' ? 'echo in process' : 'echo in the peer process';
+    for (const id of ['request', 'requestOnce', 'rxjsOnce', 'callback']) {
       const s = result.subjects[id];
       if (s === undefined) continue;
       const limit = rttTargets[id];

@@ -47,7 +47,13 @@ async function localEcho(): Promise<{ port: number; close: () => void }> {
   return { port: socket.address().port, close: () => socket.close() };
 }
 
-export async function benchRtt(ctx: BenchContext, subjects: PingerSubject[], stageIndex: number, echo: 'peer' | 'local' = 'peer'): Promise<RttResult> {
+export async function benchRtt(
+  ctx: BenchContext,
+  subjects: PingerSubject[],
+  stageIndex: number,
+  echo: 'peer' | 'local' = 'peer',
+  title = echo === 'local' ? 'round trip, echo in process' : 'round trip, echo in the peer process',
+): Promise<RttResult> {
   const pings = ctx.quick ? 500 : 2000;
   const rounds = ctx.quick ? 2 : 15;
   // Enough for every hot function to be optimized again after the forced GC (TurboFan tiers up
@@ -55,7 +61,7 @@ export async function benchRtt(ctx: BenchContext, subjects: PingerSubject[], sta
   const warmup = ctx.quick ? 1000 : 5000;
   const local = echo === 'local' ? await localEcho() : undefined;
   const echoPort = local !== undefined ? local.port : await ctx.peer.openEcho();
-  ctx.progress.begin(echo === 'local' ? 'round trip, echo in process' : 'round trip, echo in the peer process', rounds * subjects.length, stageIndex);
+  ctx.progress.begin(title, rounds * subjects.length, stageIndex);
   try {
     return await measure(ctx, subjects, echo, echoPort, { pings, rounds, warmup });
   } finally {
