@@ -304,29 +304,43 @@ export const rawPinger: PingerSubject = {
   },
 };
 
+/**
+ * A ping-pong on a socket of the callback API: replies by `onMessage`; `makeSend` gives what
+ * transmits one ping.
+ */
+function callbackApiPinger(
+  id: string,
+  label: string,
+  makeSend: (udp: ReturnType<ReturnType<typeof lib>['createUDPSocket']>, echoPort: number, payload: Uint8Array) => () => void,
+): PingerSubject {
+  return {
+    id,
+    label,
+    async open(echoPort) {
+      const udp = lib().createUDPSocket('udp4');
+      udp.bind(0, LOOPBACK);
+      const send = makeSend(udp, echoPort, Buffer.alloc(PAYLOAD_SIZE, 0x63));
+      return {
+        run: (n, out) =>
+          pingLoop(
+            send,
+            (handler) => {
+              udp.onMessage(handler);
+              return () => udp.offMessage(handler);
+            },
+            n,
+            out,
+          ),
+        close: () => udp.close(),
+      };
+    },
+  };
+}
+
 /** The callback API ping-pong: `send()` and `onMessage`. */
-export const callbackPinger: PingerSubject = {
-  id: 'callback',
-  label: 'createUDPSocket send/onMessage',
-  async open(echoPort) {
-    const udp = lib().createUDPSocket('udp4');
-    udp.bind(0, LOOPBACK);
-    const payload = Buffer.alloc(PAYLOAD_SIZE, 0x63);
-    return {
-      run: (n, out) =>
-        pingLoop(
-          () => udp.send({ address: LOOPBACK, port: echoPort, message: payload }),
-          (handler) => {
-            udp.onMessage(handler);
-            return () => udp.offMessage(handler);
-          },
-          n,
-          out,
-        ),
-      close: () => udp.close(),
-    };
-  },
-};
+export const callbackPinger: PingerSubject = callbackApiPinger('callback', 'createUDPSocket send/onMessage', (udp, echoPort, payload) => () =>
+  udp.send({ address: LOOPBACK, port: echoPort, message: payload }),
+);
 
 // ---- the reactive layer ----------------------------------------------------------------------
 
@@ -495,32 +509,13 @@ export const requestOncePinger: PingerSubject = {
  * operator is involved: the one-shot `request()` subject's distance to this row is the library's
  * own cost, the rest is what building and tearing down a pipeline per question costs in RxJS.
  */
-export const rxjsOncePinger: PingerSubject = {
-  id: 'rxjsOnce',
-  label: 'RxJS floor: of(q).pipe(map) per ping, callback API',
-  async open(echoPort) {
-    const udp = lib().createUDPSocket('udp4');
-    udp.bind(0, LOOPBACK);
-    const option = { address: LOOPBACK, port: echoPort, message: Buffer.alloc(PAYLOAD_SIZE, 0x63) };
-    const identity = <T>(value: T): T => value;
-    const observer = { next: (message: Uint8Array) => udp.send({ address: option.address, port: option.port, message }) };
-    return {
-      run: (n, out) =>
-        pingLoop(
-          () => {
-            of(option.message).pipe(map(identity)).subscribe(observer);
-          },
-          (handler) => {
-            udp.onMessage(handler);
-            return () => udp.offMessage(handler);
-          },
-          n,
-          out,
-        ),
-      close: () => udp.close(),
-    };
-  },
-};
+export const rxjsOncePinger: PingerSubject = callbackApiPinger('rxjsOnce', 'RxJS floor: of(q).pipe(map) per ping, callback API', (udp, echoPort, payload) => {
+  const identity = <T>(value: T): T => value;
+  const observer = { next: (message: Uint8Array) => udp.send({ address: LOOPBACK, port: echoPort, message }) };
+  return () => {
+    of(payload).pipe(map(identity)).subscribe(observer);
+  };
+});
 
 export const receivers = (): ReceiverSubject[] => [rawReceiver, messageStreamReceiver, callbackReceiver];
 export const senders = (): SenderSubject[] => [
