@@ -1,5 +1,5 @@
-import { Observable, Subject } from 'rxjs';
-import { operate } from '../../../src/reactive/internal/operate';
+import { Observable, Subject, Subscriber, type Subscription } from 'rxjs';
+import { operate, operateWith, type OperateHandler } from '../../../src/reactive/internal/operate';
 
 /** An operator built on operate that doubles numbers, with every callback recorded. */
 function doubling(log: string[]) {
@@ -81,3 +81,78 @@ describe('operate (the RxJS seam)', () => {
     expect(seen).toEqual(['complete', 'error x']);
   });
 });
+
+/** A handler that records its calls and ends its own upstream subscription, as operateWith asks. */
+class Recorder implements OperateHandler<number> {
+  readonly log: string[] = [];
+  upstream: Subscription | undefined;
+  constructor(private readonly destination: Subscriber<number>, private readonly throwOn?: number) {}
+  push(value: number): void {
+    if (value === this.throwOn) throw new Error(`bad ${value}`);
+    this.log.push(`push ${value}`);
+    this.destination.next(value);
+  }
+  fail(error: unknown): void {
+    this.log.push(`fail ${String(error)}`);
+    this.destination.error(error);
+  }
+  end(): void {
+    this.log.push('end');
+    this.destination.complete();
+  }
+  /** The teardown of the destination: the handler ends its upstream. */
+  unsubscribe(): void {
+    this.upstream?.unsubscribe();
+  }
+}
+
+function recording(recorders: Recorder[], throwOn?: number) {
+  return (source: Observable<number>) =>
+    new Observable<number>((destination) => {
+      const recorder = new Recorder(destination, throwOn);
+      recorders.push(recorder);
+      const upstream = operateWith(destination, recorder);
+      recorder.upstream = upstream;
+      source.subscribe(upstream);
+      return recorder;
+    });
+}
+
+describe('operateWith (the handler form of the seam)', () => {
+  it('calls push with each value, then end or fail on the handler', () => {
+    const recorders: Recorder[] = [];
+    const values: number[] = [];
+    const a = new Subject<number>();
+    a.pipe(recording(recorders)).subscribe((v) => values.push(v));
+    a.next(1);
+    a.complete();
+    const b = new Subject<number>();
+    b.pipe(recording(recorders)).subscribe({ error: () => undefined });
+    b.error('x');
+    expect(values).toEqual([1]);
+    expect(recorders.map((r) => r.log)).toEqual([['push 1', 'end'], ['fail x']]);
+  });
+
+  it('a push that throws errors the destination and ends the upstream subscription', () => {
+    const errors: unknown[] = [];
+    const source = new Subject<number>();
+    source.pipe(recording([], 2)).subscribe({ error: (e: unknown) => errors.push(e) });
+    source.next(2);
+    expect(errors).toMatchObject([{ message: 'bad 2' }]);
+    expect(source.observed).toBe(false);
+  });
+
+  it('is not chained to the destination: the handler ends the upstream when the destination ends', () => {
+    const source = new Subject<number>();
+    const subscription = source.pipe(recording([])).subscribe();
+    expect(source.observed).toBe(true);
+    subscription.unsubscribe();
+    expect(source.observed).toBe(false);
+    const loose = new Subject<number>();
+    const destination = new Subscriber<number>();
+    loose.subscribe(operateWith(destination, new Recorder(destination)));
+    destination.unsubscribe();
+    expect(loose.observed).toBe(true); // nobody ended it: that is the handler's duty
+  });
+});
+

@@ -575,3 +575,50 @@ describe('request (argument checks on a real loopback socket: no synchronous thr
     expect(source.observed).toBe(false);
   });
 });
+
+describe('request (its subscription to the source)', () => {
+  it('unsubscribing a long-lived request pipeline unsubscribes its source', () => {
+    const scheduler = marbles();
+    const net = createVirtualNetwork({ scheduler });
+    const port = net.createUDPSocket().bind(7);
+    const client = fromUDPSocket(net.createUDPSocket());
+    const source = new Subject<string>();
+    const subscription = source.pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10 })).subscribe({ error: () => undefined });
+    source.next('a');
+    expect(source.observed).toBe(true);
+    subscription.unsubscribe();
+    expect(source.observed).toBe(false);
+  });
+
+  it('a request pipeline that errors (its socket closed) unsubscribes its source', () => {
+    const scheduler = marbles();
+    const net = createVirtualNetwork({ scheduler });
+    const port = net.createUDPSocket().bind(7);
+    const client = fromUDPSocket(net.createUDPSocket());
+    const source = new Subject<string>();
+    let caught: unknown;
+    source.pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10 })).subscribe({ error: (e: unknown) => (caught = e) });
+    source.next('a');
+    client.close();
+    scheduler.flush(); // the close event is dispatched on the network's scheduler
+    expect(caught).toMatchObject({ code: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
+    expect(source.observed).toBe(false);
+  });
+
+  it('a source that errors ends the request pipeline with that error and withdraws its pending exchange', () => {
+    const scheduler = marbles();
+    const net = createVirtualNetwork({ scheduler });
+    const silent = net.createUDPSocket();
+    const port = silent.bind(7);
+    const client = fromUDPSocket(net.createUDPSocket());
+    const source = new Subject<string>();
+    const boom = new Error('source failed');
+    const seen: unknown[] = [];
+    source.pipe(request(client, { address: '127.0.0.1', port }, { timeout: 10, retries: 3, match: anyReply })).subscribe({ error: (e: unknown) => seen.push(e) });
+    source.next('a');
+    source.error(boom);
+    scheduler.flush();
+    expect(seen).toEqual([boom]);
+    expect(net.stats.sent).toBe(1); // withdrawn: no retransmission at 10, 20, 30
+  });
+});

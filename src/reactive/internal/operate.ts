@@ -100,6 +100,12 @@ export interface OperateHandler<In> {
  * `end` methods, called on it: subscribing makes no closures and no config object, for operators
  * made per value (`of(q).pipe(request(...))`). The closures' form stays for the per-datagram
  * operators: a call through a field is cheaper than a method call on a handler.
+ *
+ * Unlike {@link operate}, the subscriber it returns is **not chained to `destination`**: the
+ * handler owns it and must unsubscribe it when its own subscription ends (the handler is the
+ * teardown the operator returns). Chaining adds it to the destination's finalizers and removes it
+ * again when the source completes — for a one-shot `of(q)` source that bookkeeping was a fifth of
+ * the request's CPU (stub socket: 555 → 430 ns per request).
  */
 export function operateWith<In, Out>(destination: Subscriber<Out>, handler: OperateHandler<In>): Subscriber<In> {
   return new HandlerSubscriber(destination, handler);
@@ -110,7 +116,8 @@ class HandlerSubscriber<In, Out> extends Subscriber<In> {
     private readonly target: Subscriber<Out>,
     private readonly handler: OperateHandler<In>,
   ) {
-    super(target);
+    // No destination: not chained (see operateWith); the notifications go to the handler.
+    super();
   }
 
   protected override _next(value: In): void {

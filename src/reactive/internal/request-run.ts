@@ -1,4 +1,5 @@
-import { VirtualTimeScheduler, type SchedulerAction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { VirtualTimeScheduler, type Observable, type SchedulerAction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { operateWith } from './operate';
 import { UDPSocketError, toUDPSocketError } from '../../errors';
 import type { UDPMessageResult, UDPSendOption, UDPSocketLike } from '../../socket/types';
 import type { RxUDPSocket } from '../types';
@@ -91,6 +92,8 @@ export class RequestRun<T> implements ExchangeOwner {
   private readonly socket: UDPSocketLike;
   private readonly hub: RequestHub;
   private timer: Subscription | undefined;
+  /** The subscription to the source ({@link listen}), ended by {@link close}. */
+  private upstream: Subscription | undefined;
   private armedAt = Infinity;
   private sourceDone = false;
   closed = false;
@@ -112,6 +115,16 @@ export class RequestRun<T> implements ExchangeOwner {
     this.sharedTimer = settings.sharedTimer;
     // The reply listener is in place before the first datagram leaves.
     this.hub.retain();
+  }
+
+  /**
+   * Subscribes to `source`: its values are requests, its error fails the run, its completion ends
+   * it once every request is answered. The subscription ends with the run ({@link close}).
+   */
+  listen(source: Observable<T>): void {
+    const upstream = operateWith<T, UDPMessageResult>(this.subscriber, this);
+    this.upstream = upstream;
+    source.subscribe(upstream);
   }
 
   /** A request value from upstream. */
@@ -142,6 +155,8 @@ export class RequestRun<T> implements ExchangeOwner {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // First, as a chained subscriber would be: no value reaches a run being torn down.
+    this.upstream?.unsubscribe();
     const exchanges = this.exchanges;
     this.exchanges = NO_EXCHANGES;
     this.waiting?.clear();

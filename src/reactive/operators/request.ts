@@ -7,7 +7,6 @@ import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, che
 import { isRxUDPSocket } from '../internal/brand';
 import { unreadableOption } from '../../internal/validators';
 import type { UDPTarget } from '../types';
-import { operateWith } from '../internal/operate';
 import { ipFamily } from '../../internal/ip';
 
 /** Options of {@link request}. */
@@ -306,7 +305,7 @@ export function request<T extends UDPMessage>(
     new Observable<UDPMessageResult>((subscriber) => {
       const run = new RequestRun<T>(settings, subscriber);
       // The socket's reply listener is attached by its hub before the first datagram leaves.
-      source.subscribe(operateWith(subscriber, run));
+      run.listen(source);
       // The run is its own teardown (`unsubscribe`): no closure per subscription.
       return run;
     });
