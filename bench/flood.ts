@@ -31,7 +31,8 @@ export interface FloodResult {
   heapPeakMB: number;
   /**
    * The most heap any GC during the flood left in use, MB: what the server held (its sessions,
-   * the socket's queues), without the garbage that `heapPeakMB` also counts until a GC runs.
+   * the socket's queues) without the young generation's garbage, which `heapPeakMB` counts until
+   * a GC runs (the old generation's garbage is in both until a full GC).
    */
   heapPeakAfterGCMB: number;
   heapAfterMB: number;
@@ -125,13 +126,25 @@ export async function benchFlood(ctx: Pick<BenchContext, 'quick' | 'progress'>, 
   const started = performance.now();
   const child = forkBenchChild('flood-child.ts', [String(port), String(waves), '1000', '5', String(PAUSE_MS)]);
   // The child reports each wave done ({ wave }), then the totals.
-  const flood = await new Promise<FloodTotals>((resolve, reject) => {
-    child.on('message', (m: { wave: number } | FloodTotals) => {
-      if ('wave' in m) ctx.progress.update(`wave ${m.wave}/${waves}, heap +${megabytes(heapPeak - heapBefore)} MB at peak`);
-      else resolve(m);
+  let flood: FloodTotals;
+  try {
+    flood = await new Promise<FloodTotals>((resolve, reject) => {
+      child.on('message', (m: { wave: number } | FloodTotals) => {
+        if ('wave' in m) ctx.progress.update(`wave ${m.wave}/${waves}, heap +${megabytes(heapPeak - heapBefore)} MB at peak`);
+        else resolve(m);
+      });
+      child.once('exit', (code) => reject(new Error(`flood child exited with ${code}`)));
     });
-    child.once('exit', (code) => reject(new Error(`flood child exited with ${code}`)));
-  });
+  } catch (error) {
+    // Nothing of the stage may outlive it: the timers, the GC profiler, the sockets.
+    clearInterval(asking);
+    clearInterval(sampling);
+    gcs.stop();
+    pipeline.unsubscribe();
+    peer.close();
+    server.close();
+    throw error;
+  }
   const floodSeconds = (performance.now() - started) / 1000;
   clearInterval(asking);
   await new Promise((resolve) => setTimeout(resolve, 300)); // the last answers

@@ -3,14 +3,17 @@
  * warmed up, then the rounds run: each round, each subject (rotated) does `pings` exchanges. Per
  * round p50 and p99; the figure is the median over rounds. The echo runs in the peer process
  * (what a client of another process sees) or in this process (`local`): there a round trip pays
- * no cross-process wake-up (~100 µs here), so the baseline is tight and a layer's few µs show.
+ * no cross-process wake-up (~10 µs here: ~28 µs in process against ~38 µs across), so the
+ * baseline is tight and a layer's few µs show.
  *
- * Steady state, as a long-running client is: one forced GC before the warm-up, none between
- * turns. A forced full GC before each turn (this stage's method until 2026-12-03) made V8 drop
- * the optimized code of the hot functions and release pages it then faulted back in (0.2–0.8
- * page faults per round trip against 0.00 without), so each turn measured a re-warm-up, longer
- * for the subjects that run more JavaScript: it added 0.05–0.07× to the ratios of the reactive
- * layer and 0.02–0.04× to the callback API's (docs/performance.md).
+ * Steady state, as a long-running client is: one forced collection (two full GCs) before the
+ * warm-up, none between turns. A forced collection before each turn (this stage's method until
+ * 2026-12-03) made V8 drop the optimized code of the hot functions and release pages it then
+ * faulted back in (0.2–0.8 page faults per round trip against 0.00 without), so each turn
+ * measured a re-warm-up, longer for the subjects that run more JavaScript: it added 0.06–0.08× to
+ * the ratios of the reactive layer and 0.02–0.03× to the callback API's (docs/performance.md).
+ * The price: the young-generation collections that one subject's garbage triggers may land in
+ * the next subject's turn. A p50 does not see them; a p99 may.
  */
 import * as dgram from 'node:dgram';
 import type { BenchContext, Figure } from './context';
@@ -56,8 +59,8 @@ export async function benchRtt(
 ): Promise<RttResult> {
   const pings = ctx.quick ? 500 : 2000;
   const rounds = ctx.quick ? 2 : 15;
-  // Enough for every hot function to be optimized again after the forced GC (TurboFan tiers up
-  // by call count): 500 left the reactive subjects partly in baseline code.
+  // TurboFan tiers up by call count: after the forced collection 500 pings left the reactive
+  // subjects partly in baseline code; 5,000 is ten times that, and the rounds add 30,000 more.
   const warmup = ctx.quick ? 1000 : 5000;
   const local = echo === 'local' ? await localEcho() : undefined;
   const echoPort = local !== undefined ? local.port : await ctx.peer.openEcho();
@@ -98,7 +101,14 @@ async function measure(
       }
     }
   } finally {
-    for (const pinger of opened.values()) pinger.close();
+    // Each on its own: one that throws neither leaves the others open nor hides the first error.
+    for (const pinger of opened.values()) {
+      try {
+        pinger.close();
+      } catch (error) {
+        process.stderr.write(`round trip: closing a pinger failed: ${String(error)}\n`);
+      }
+    }
   }
   const results: Record<string, RttSubjectResult> = {};
   for (const subject of subjects) {

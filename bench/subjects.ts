@@ -4,7 +4,7 @@
  * read its size), so the difference between two subjects is the cost of the layer.
  */
 import * as dgram from 'node:dgram';
-import { Observable, Subject as RxSubject, map, of, type Subscriber } from 'rxjs';
+import { Observable, Subject as RxSubject, map, of, type Subscriber, type Subscription } from 'rxjs';
 import { lib } from './lib';
 
 const LOOPBACK = '127.0.0.1';
@@ -441,6 +441,13 @@ export const sendToPushSender: SenderSubject = sendToSubject('sendToPush', 'send
   return { source, push: (payload) => subscriber!.next(payload) };
 });
 
+/**
+ * The `timeout` of the request pingers. A ping lost on loopback (rare) fails its request after
+ * this long, and the next question to the echo waits as long again (`settle`); the subjects
+ * handle the error, so a loss costs ~2 s of the pass instead of the process.
+ */
+const REQUEST_TIMEOUT_MS = 1000;
+
 /** `request(rx, echo)` on a long-lived stream of payloads: one exchange at a time. */
 export const requestPinger: PingerSubject = {
   id: 'request',
@@ -451,14 +458,19 @@ export const requestPinger: PingerSubject = {
     const rx = lib().fromUDPSocket(udp);
     const payload = Buffer.alloc(PAYLOAD_SIZE, 0x63);
     const source = new RxSubject<Uint8Array>();
-    const replies = source.pipe(lib().request(rx, { address: LOOPBACK, port: echoPort }, { timeout: 5000 }));
+    const replies = source.pipe(lib().request(rx, { address: LOOPBACK, port: echoPort }, { timeout: REQUEST_TIMEOUT_MS }));
     return {
       run: (n, out) =>
         pingLoop(
           () => source.next(payload),
           (handler) => {
-            const subscription = replies.subscribe(handler);
-            return () => subscription.unsubscribe();
+            let subscription: Subscription | undefined;
+            // A timed-out request ends the pipeline: listen again (the ping loop resends).
+            const listen = (): void => {
+              subscription = replies.subscribe({ next: handler, error: listen });
+            };
+            listen();
+            return () => subscription!.unsubscribe();
           },
           n,
           out,
@@ -482,9 +494,10 @@ export const requestOncePinger: PingerSubject = {
     const rx = lib().fromUDPSocket(udp);
     const payload = Buffer.alloc(PAYLOAD_SIZE, 0x63);
     const target = { address: LOOPBACK, port: echoPort };
-    const options = { timeout: 5000 };
+    const options = { timeout: REQUEST_TIMEOUT_MS };
     let onReply: (() => void) | undefined;
-    const observer = { next: () => onReply!() };
+    // A timed-out question is simply lost: the ping loop resends.
+    const observer = { next: () => onReply!(), error: () => undefined };
     return {
       run: (n, out) =>
         pingLoop(

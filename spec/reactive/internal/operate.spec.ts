@@ -142,6 +142,27 @@ describe('operateWith (the handler form of the seam)', () => {
     expect(source.observed).toBe(false);
   });
 
+  it('a fail or end that throws errors the destination with what it threw', () => {
+    const thrown = new Error('handler broke');
+    const seen: unknown[] = [];
+    for (const ending of ['fail', 'end'] as const) {
+      const source = new Subject<number>();
+      new Observable<number>((destination) => {
+        const handler = new Recorder(destination);
+        handler[ending] = () => {
+          throw thrown;
+        };
+        const upstream = operateWith(destination, handler);
+        handler.upstream = upstream;
+        source.subscribe(upstream);
+        return handler;
+      }).subscribe({ error: (e: unknown) => seen.push(e) });
+      if (ending === 'fail') source.error('x');
+      else source.complete();
+    }
+    expect(seen).toEqual([thrown, thrown]);
+  });
+
   it('is not chained to the destination: the handler ends the upstream when the destination ends', () => {
     const source = new Subject<number>();
     const subscription = source.pipe(recording([])).subscribe();

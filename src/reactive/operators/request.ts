@@ -225,7 +225,9 @@ function checkSettings<T>(args: Arguments, checked: UDPTarget): RequestSettings<
     );
   }
   return {
-    // The socket's hub and capabilities, found once here: an operator made per question subscribes once.
+    // The socket's hub and capabilities, found once here: an operator made per question subscribes
+    // once. So `sendWithCallback` is probed when the operator is made, and remembered with these
+    // settings: a foreign socket that gains or loses it later is still seen as it was then.
     ...runContext(rxOf(socket as SocketInput), schedulerOf(socket as SocketInput, scheduler)),
     target: { address, port, setBroadcast: setBroadcast === true },
     peer,
