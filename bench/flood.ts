@@ -15,6 +15,7 @@ import * as v8 from 'node:v8';
 import { mergeMap } from 'rxjs';
 import type { GroupByPeerCounters, ReplyCounters } from '../src/node';
 import type { BenchContext } from './context';
+import type { FloodServerMessage } from './flood-server';
 import { lib } from './lib';
 import { forkBenchChild } from './peer-client';
 import { Progress } from './progress';
@@ -183,6 +184,24 @@ export async function benchFlood(ctx: Pick<BenchContext, 'quick' | 'progress'>, 
     false,
   );
   return result;
+}
+
+/**
+ * The flood stage in a fresh process (`bench/flood-server.ts`), as `npm run bench` runs it: the
+ * heap figures are then the server's own, not shaped by the stages that ran before.
+ */
+export function benchFloodInFreshProcess(ctx: Pick<BenchContext, 'quick' | 'progress'>, index: number): Promise<FloodResult> {
+  const waves = ctx.quick ? 2 : 20;
+  ctx.progress.begin(`flood: ${(waves * 1000).toLocaleString('en-US')} sources against groupByPeer + reply (a fresh process)`, waves, index);
+  const child = forkBenchChild('flood-server.ts', ctx.quick ? ['--quick'] : []);
+  return new Promise((resolve, reject) => {
+    child.on('message', (message: FloodServerMessage) => {
+      if ('detail' in message) ctx.progress.update(message.detail, message.advance);
+      else if ('result' in message) resolve(message.result);
+      else reject(new Error(`flood server: ${message.error}`));
+    });
+    child.once('exit', (code) => reject(new Error(`flood server exited with ${code}`)));
+  });
 }
 
 if (process.argv[1]?.endsWith('flood.ts') === true) {

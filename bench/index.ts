@@ -26,7 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BenchContext } from './context';
 import { benchCluster } from './cluster';
-import { benchFlood } from './flood';
+import { benchFloodInFreshProcess } from './flood';
 import { benchLayer } from './layer';
 import { LIB_DIR_ENV, buildLibrary, libKind } from './lib';
 import { benchMemory } from './memory';
@@ -136,7 +136,7 @@ async function main(): Promise<void> {
       progress.update(`${Math.round(results.virtual.datagramsPerSecond ?? NaN).toLocaleString('en-US')} datagrams/s`);
     }
     if (options.only.has('cluster')) results.cluster = await benchCluster(ctx, index++);
-    if (options.only.has('flood')) results.flood = await benchFlood(ctx, index++);
+    if (options.only.has('flood')) results.flood = await benchFloodInFreshProcess(ctx, index++);
   } finally {
     progress.done();
     peer.stop();
