@@ -17,7 +17,7 @@
  */
 import * as dgram from 'node:dgram';
 import type { BenchContext, Figure } from './context';
-import { collectGarbage, pairedRatios, percentile, rotate, summarize, type Summary } from './stats';
+import { pairedRatios, percentile, summarize, takeTurns, type Summary } from './stats';
 import type { Pinger, PingerSubject } from './subjects';
 
 export interface RttSubjectResult {
@@ -59,47 +59,44 @@ export async function benchRtt(
 ): Promise<RttResult> {
   const pings = ctx.quick ? 500 : 2000;
   const rounds = ctx.quick ? 2 : 15;
-  // TurboFan tiers up by call count: after the forced collection 500 pings left the reactive
-  // subjects partly in baseline code; 5,000 is ten times that, and the rounds add 30,000 more.
-  const warmup = ctx.quick ? 1000 : 5000;
+  // Warm-up turns after the forced collection (TurboFan tiers up by call count): 500 pings left
+  // the reactive subjects partly in baseline code; 3 turns are 6,000, and the rounds 30,000 more.
+  const warmUps = ctx.quick ? 2 : 3;
   const local = echo === 'local' ? await localEcho() : undefined;
   const echoPort = local !== undefined ? local.port : await ctx.peer.openEcho();
-  ctx.progress.begin(title, rounds * subjects.length, stageIndex);
-  try {
-    return await measure(ctx, subjects, echo, echoPort, { pings, rounds, warmup });
-  } finally {
-    local?.close();
-  }
-}
-
-async function measure(
-  ctx: BenchContext,
-  subjects: PingerSubject[],
-  echo: 'peer' | 'local',
-  echoPort: number,
-  { pings, rounds, warmup }: { pings: number; rounds: number; warmup: number },
-): Promise<RttResult> {
-  const p50s = new Map<string, number[]>(subjects.map((s) => [s.id, []]));
-  const p99s = new Map<string, number[]>(subjects.map((s) => [s.id, []]));
-  const lost = new Map<string, number>(subjects.map((s) => [s.id, 0]));
-  const samples = new Float64Array(pings);
-  const scratch = new Float64Array(warmup);
   const opened = new Map<string, Pinger>();
+  const times = new Float64Array(pings);
   try {
-    for (const subject of subjects) opened.set(subject.id, await subject.open(echoPort));
-    collectGarbage();
-    for (const subject of subjects) await opened.get(subject.id)!.run(warmup, scratch);
-    for (let round = 0; round < rounds; round++) {
-      for (const subject of rotate(subjects, round)) {
-        const { lost: missing } = await opened.get(subject.id)!.run(pings, samples);
-        lost.set(subject.id, lost.get(subject.id)! + missing);
-        const p50 = percentile(samples, 50);
-        const p99 = percentile(samples, 99);
-        p50s.get(subject.id)!.push(p50);
-        p99s.get(subject.id)!.push(p99);
-        ctx.progress.update(`round ${round + 1}/${rounds} ${subject.id}: p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs`);
-      }
+    ctx.progress.begin(title, subjects.length + Math.ceil(rounds / 20), stageIndex);
+    const samples = await takeTurns(ctx.progress, subjects, opened, (subject) => subject.open(echoPort), {
+      rounds,
+      warmUps,
+      collectFirst: true,
+      sample: async (pinger: Pinger): Promise<Turn> => {
+        const { lost } = await pinger.run(pings, times);
+        return { p50: percentile(times, 50), p99: percentile(times, 99), lost };
+      },
+      figure: (turn) => turn.p50,
+    });
+    const base = samples.get(subjects[0]!.id)!;
+    const results: Record<string, RttSubjectResult> = {};
+    for (const subject of subjects) {
+      const turns = samples.get(subject.id)!;
+      const ratiosP50 = pairedRatios(turns.map((t) => t.p50), base.map((t) => t.p50));
+      const ratiosP99 = pairedRatios(turns.map((t) => t.p99), base.map((t) => t.p99));
+      results[subject.id] = {
+        label: subject.label,
+        baseline: subject.baseline === true,
+        p50: summarize(turns.map((t) => t.p50)),
+        p99: summarize(turns.map((t) => t.p99)),
+        lost: turns.reduce((n, t) => n + t.lost, 0),
+        ratioP50: ratiosP50.median,
+        ratioP99: ratiosP99.median,
+        ratiosP50,
+        ratiosP99,
+      };
     }
+    return { echo, pings, rounds, subjects: results };
   } finally {
     // Each on its own: one that throws neither leaves the others open nor hides the first error.
     for (const pinger of opened.values()) {
@@ -109,28 +106,14 @@ async function measure(
         process.stderr.write(`round trip: closing a pinger failed: ${String(error)}\n`);
       }
     }
+    local?.close();
   }
-  const results: Record<string, RttSubjectResult> = {};
-  for (const subject of subjects) {
-    results[subject.id] = {
-      label: subject.label,
-      baseline: subject.baseline === true,
-      p50: summarize(p50s.get(subject.id)!),
-      p99: summarize(p99s.get(subject.id)!),
-      lost: lost.get(subject.id)!,
-      ratioP50: NaN,
-      ratioP99: NaN,
-      ratiosP50: summarize([]),
-      ratiosP99: summarize([]),
-    };
-  }
-  const baseId = subjects[0]!.id;
-  for (const subject of subjects) {
-    const result = results[subject.id]!;
-    result.ratiosP50 = pairedRatios(p50s.get(subject.id)!, p50s.get(baseId)!);
-    result.ratiosP99 = pairedRatios(p99s.get(subject.id)!, p99s.get(baseId)!);
-    result.ratioP50 = result.ratiosP50.median;
-    result.ratioP99 = result.ratiosP99.median;
-  }
-  return { echo, pings, rounds, subjects: results };
+}
+
+/** One subject's turn: `pings` round trips. */
+interface Turn {
+  /** Microseconds. */
+  p50: number;
+  p99: number;
+  lost: number;
 }

@@ -77,13 +77,19 @@ export interface Turns<O, S> {
   /** Samples per subject before the rounds, not recorded (JIT, first use). */
   warmUps: number;
   sample: (opened: O) => Promise<S>;
+  /**
+   * Collect garbage before the warm-ups instead of after them. The round trips need it: a forced
+   * collection discarded the optimized code of their hot functions, so the rounds after it
+   * measured a re-warm-up (docs/performance.md).
+   */
+  collectFirst?: boolean;
   /** The figure the progress line compares with the baseline, and whether lower is better. */
   figure: (sample: S) => number;
   lowerIsBetter?: boolean;
 }
 
 /**
- * Opens every subject into `opened` (the caller closes them) and warms it up, then samples them
+ * Opens every subject into `opened` (the caller closes them) and warms them up, then samples them
  * in turns, rotated every round (A B C, B C A, ...), so each ratio compares samples taken next
  * to each other in time. The progress line advances per warm-up and every 20 rounds, with the
  * second subject's ratio to the first (the baseline) so far.
@@ -96,13 +102,14 @@ export async function takeTurns<J extends { id: string }, O, S>(
   open: (subject: J) => Promise<O>,
   turns: Turns<O, S>,
 ): Promise<Map<string, S[]>> {
+  for (const subject of subjects) opened.set(subject.id, await open(subject));
+  if (turns.collectFirst === true) collectGarbage();
   for (const subject of subjects) {
-    const one = await open(subject);
-    opened.set(subject.id, one);
+    const one = opened.get(subject.id)!;
     for (let i = 0; i < turns.warmUps; i++) await turns.sample(one);
     progress.update(`warm-up ${subject.id}`);
   }
-  collectGarbage();
+  if (turns.collectFirst !== true) collectGarbage();
   const samples = new Map<string, S[]>(subjects.map((s) => [s.id, []]));
   const base = samples.get(subjects[0]!.id)!;
   const other = subjects[1] ?? subjects[0]!;
