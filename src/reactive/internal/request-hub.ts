@@ -2,6 +2,7 @@ import type { Subscription } from 'rxjs';
 import { UDPSocketError } from '../../errors';
 import type { UDPMessageResult } from '../../socket/types';
 import type { RxUDPSocket } from '../types';
+import { Alarm } from './alarm';
 import { removeAt, removeFrom, type Exchange, type ExchangeOwner } from './exchange';
 
 /**
@@ -44,10 +45,6 @@ function detachIdle(this: unknown, hub: RequestHub | undefined): void {
   hub!.detachIfIdle();
 }
 
-function fire(this: unknown, hub: RequestHub | undefined): void {
-  hub!.expire();
-}
-
 function wake(this: unknown, gate: { hub: RequestHub; gate: Gate } | undefined): void {
   const { hub, gate: g } = gate!;
   g.timer = undefined;
@@ -80,9 +77,8 @@ export class RequestHub {
   private inbox: Subscription | undefined;
   private problems: Subscription | undefined;
   private socketClosed = false;
-  /** The one timer of the waits of every run with `sharedTimer`, armed at {@link armedAt}. */
-  private timer: Subscription | undefined;
-  private armedAt = Infinity;
+  /** The one timer of the waits of every run with `sharedTimer`. */
+  private readonly alarm = new Alarm(this);
   /** Runs are handling a timeout: their re-arming waits for the scan that follows. */
   private firing = false;
   /** Replies that no pending request took (duplicates, late answers, strangers). */
@@ -288,16 +284,12 @@ export class RequestHub {
    * and when it fires the hub scans for what is due and re-arms at the earliest deadline left.
    */
   armAt(deadline: number, now: number): void {
-    if (this.firing || deadline >= this.armedAt) return;
-    this.timer?.unsubscribe();
-    this.armedAt = deadline;
-    this.timer = this.rx.scheduler.schedule(fire, Math.max(0, deadline - now), this);
+    if (!this.firing) this.alarm.arm(this.rx.scheduler, deadline, now);
   }
 
   /** The hub's timer fired: every run with a wait over handles it, then the timer is re-armed. */
   expire(): void {
-    this.timer = undefined;
-    this.armedAt = Infinity;
+    this.alarm.rang();
     const scheduler = this.rx.scheduler;
     const now = scheduler.now();
     const due = new Set<ExchangeOwner>();
@@ -349,13 +341,11 @@ export class RequestHub {
   detachIfIdle(): void {
     this.release = undefined;
     if (this.owners > 0) return;
-    const { inbox, problems, timer } = this;
+    const { inbox, problems } = this;
     this.inbox = undefined;
     this.problems = undefined;
     // Nothing is pending without an owner: the timer would only keep the process alive.
-    this.timer = undefined;
-    this.armedAt = Infinity;
-    timer?.unsubscribe();
+    this.alarm.cancel();
     inbox?.unsubscribe();
     problems?.unsubscribe();
   }

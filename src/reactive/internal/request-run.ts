@@ -1,4 +1,5 @@
-import { VirtualTimeScheduler, type Observable, type SchedulerAction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { VirtualTimeScheduler, type Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { Alarm } from './alarm';
 import { operateWith } from './operate';
 import { UDPSocketError, toUDPSocketError } from '../../errors';
 import type { UDPMessageResult, UDPSendOption, UDPSocketLike } from '../../socket/types';
@@ -68,10 +69,6 @@ export interface RequestSettings<T> extends RunContext {
  */
 const NO_EXCHANGES: Exchange[] = [];
 
-function fire(this: SchedulerAction<RequestRun<never>>, run: RequestRun<never> | undefined): void {
-  run!.expire();
-}
-
 /**
  * The state of one subscription to a `request` operator: its exchanges (at most `concurrency`)
  * and the values waiting behind them. Replies come from the socket's {@link RequestHub}, shared
@@ -91,10 +88,10 @@ export class RequestRun<T> implements ExchangeOwner {
   private readonly confirming: ConfirmingSocket | undefined;
   private readonly socket: UDPSocketLike;
   private readonly hub: RequestHub;
-  private timer: Subscription | undefined;
+  /** The run's own timer, made on first use (never, on the hub's shared one). */
+  private alarm: Alarm | undefined;
   /** The subscription to the source ({@link listen}), ended by {@link close}. */
   private upstream: Subscription | undefined;
-  private armedAt = Infinity;
   private sourceDone = false;
   closed = false;
 
@@ -160,10 +157,7 @@ export class RequestRun<T> implements ExchangeOwner {
     const exchanges = this.exchanges;
     this.exchanges = NO_EXCHANGES;
     this.waiting?.clear();
-    if (this.timer !== undefined) {
-      this.timer.unsubscribe();
-      this.timer = undefined;
-    }
+    this.alarm?.cancel();
     for (let i = 0; i < exchanges.length; i++) this.hub.withdraw(exchanges[i]!);
     this.hub.unretain();
   }
@@ -217,17 +211,12 @@ export class RequestRun<T> implements ExchangeOwner {
       this.fail(toUDPSocketError('send', thrown));
       return;
     }
-    if (!this.closed && exchange.deadline < this.armedAt) this.arm(exchange.deadline, now);
+    if (!this.closed) this.arm(exchange.deadline, now);
   }
 
   private arm(deadline: number, now: number): void {
-    if (this.sharedTimer) {
-      this.hub.armAt(deadline, now);
-      return;
-    }
-    this.timer?.unsubscribe();
-    this.armedAt = deadline;
-    this.timer = this.scheduler.schedule(fire, Math.max(0, deadline - now), this as unknown as RequestRun<never>);
+    if (this.sharedTimer) this.hub.armAt(deadline, now);
+    else (this.alarm ??= new Alarm(this)).arm(this.scheduler, deadline, now);
   }
 
   /**
@@ -237,8 +226,7 @@ export class RequestRun<T> implements ExchangeOwner {
    * evenly over the next half of their new wait.
    */
   expire(): void {
-    this.timer = undefined;
-    this.armedAt = Infinity;
+    this.alarm?.rang();
     if (this.closed) return;
     const { retries, backoff, peer } = this.settings;
     const now = this.scheduler.now();
@@ -278,7 +266,7 @@ export class RequestRun<T> implements ExchangeOwner {
       const exchange = exchanges[i]!;
       if (exchange.live && exchange.attempts > 0 && exchange.deadline < next) next = exchange.deadline;
     }
-    if (next < this.armedAt) this.arm(next, now);
+    if (next < Infinity) this.arm(next, now);
   }
 
   /** {@link ExchangeOwner.answer}: the hub matched a reply to one of this run's exchanges. */
