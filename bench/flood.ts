@@ -60,6 +60,12 @@ interface FloodTotals {
 }
 
 const HEAP_BOUND_MB = 64;
+
+/** Waves of 1,000 new sources: 20, or 2 with `--quick`. */
+const wavesOf = (quick: boolean): number => (quick ? 2 : 20);
+
+/** The stage's title on the progress line. */
+const titleOf = (waves: number): string => `flood: ${(waves * 1000).toLocaleString('en-US')} sources against groupByPeer + reply`;
 /** Pause between rounds of the flood: 1,000 datagrams every 40 ms, ~25,000/s, under what one core serves with a session per source. */
 const PAUSE_MS = 40;
 
@@ -87,10 +93,10 @@ function answer({ message }: { message: ArrayBuffer }): Uint8Array {
  * @example
  * const { realAnsweredShare } = await benchFlood({ quick: true, progress: new Progress(1) }, 1);
  */
-export async function benchFlood(ctx: Pick<BenchContext, 'quick' | 'progress'>, index: number): Promise<FloodResult> {
+export async function benchFlood(ctx: { quick: boolean; progress: Pick<Progress, 'begin' | 'update'> }, index: number): Promise<FloodResult> {
   const { createUDPSocket, fromUDPSocket, groupByPeer, reply } = lib();
-  const waves = ctx.quick ? 2 : 20;
-  ctx.progress.begin(`flood: ${(waves * 1000).toLocaleString('en-US')} sources against groupByPeer + reply`, waves, index);
+  const waves = wavesOf(ctx.quick);
+  ctx.progress.begin(titleOf(waves), waves, index);
   const server = createUDPSocket('udp4', { recvBufferSize: 4 * 1024 * 1024 });
   const rx = fromUDPSocket(server);
   const port = server.bind(0, '127.0.0.1');
@@ -128,6 +134,8 @@ export async function benchFlood(ctx: Pick<BenchContext, 'quick' | 'progress'>, 
   const child = forkBenchChild('flood-child.ts', [String(port), String(waves), '1000', '5', String(PAUSE_MS)]);
   // The child reports each wave done ({ wave }), then the totals.
   let flood: FloodTotals;
+  let floodSeconds: number;
+  let heapPeakAfterGC = heapBefore;
   try {
     flood = await new Promise<FloodTotals>((resolve, reject) => {
       child.on('message', (m: { wave: number } | FloodTotals) => {
@@ -136,26 +144,19 @@ export async function benchFlood(ctx: Pick<BenchContext, 'quick' | 'progress'>, 
       });
       child.once('exit', (code) => reject(new Error(`flood child exited with ${code}`)));
     });
-  } catch (error) {
-    // Nothing of the stage may outlive it: the timers, the GC profiler, the sockets.
+    floodSeconds = (performance.now() - started) / 1000;
+    clearInterval(asking);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the last answers
+    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  } finally {
+    // Nothing of the stage outlives it, whether the flood ended or its child failed.
     clearInterval(asking);
     clearInterval(sampling);
-    gcs.stop();
+    for (const gc of gcs.stop().statistics) heapPeakAfterGC = Math.max(heapPeakAfterGC, gc.afterGC.heapStatistics.usedHeapSize);
     pipeline.unsubscribe();
     peer.close();
     server.close();
-    throw error;
   }
-  const floodSeconds = (performance.now() - started) / 1000;
-  clearInterval(asking);
-  await new Promise((resolve) => setTimeout(resolve, 300)); // the last answers
-  clearInterval(sampling);
-  heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-  let heapPeakAfterGC = heapBefore;
-  for (const gc of gcs.stop().statistics) heapPeakAfterGC = Math.max(heapPeakAfterGC, gc.afterGC.heapStatistics.usedHeapSize);
-  pipeline.unsubscribe();
-  peer.close();
-  server.close();
   await new Promise((resolve) => setTimeout(resolve, 50));
   collectGarbage();
   const heapAfter = process.memoryUsage().heapUsed;
@@ -191,8 +192,8 @@ export async function benchFlood(ctx: Pick<BenchContext, 'quick' | 'progress'>, 
  * heap figures are then the server's own, not shaped by the stages that ran before.
  */
 export function benchFloodInFreshProcess(ctx: Pick<BenchContext, 'quick' | 'progress'>, index: number): Promise<FloodResult> {
-  const waves = ctx.quick ? 2 : 20;
-  ctx.progress.begin(`flood: ${(waves * 1000).toLocaleString('en-US')} sources against groupByPeer + reply (a fresh process)`, waves, index);
+  const waves = wavesOf(ctx.quick);
+  ctx.progress.begin(`${titleOf(waves)} (a fresh process)`, waves, index);
   const child = forkBenchChild('flood-server.ts', ctx.quick ? ['--quick'] : []);
   return new Promise((resolve, reject) => {
     child.on('message', (message: FloodServerMessage) => {

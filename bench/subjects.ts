@@ -5,6 +5,7 @@
  */
 import * as dgram from 'node:dgram';
 import { Observable, Subject as RxSubject, map, of, type Subscriber, type Subscription } from 'rxjs';
+import type { UDPSocket } from '../src/node';
 import { lib } from './lib';
 
 const LOOPBACK = '127.0.0.1';
@@ -311,7 +312,7 @@ export const rawPinger: PingerSubject = {
 function callbackApiPinger(
   id: string,
   label: string,
-  makeSend: (udp: ReturnType<ReturnType<typeof lib>['createUDPSocket']>, echoPort: number, payload: Uint8Array) => () => void,
+  makeSend: (udp: UDPSocket, echoPort: number, payload: Uint8Array) => () => void,
 ): PingerSubject {
   return {
     id,
@@ -519,8 +520,9 @@ export const requestOncePinger: PingerSubject = {
 /**
  * The floor under any one-shot RxJS pipeline: a fresh `of(payload).pipe(map(identity))` per ping,
  * subscribed, whose value is sent with the callback API (replies by `onMessage`). No rxjs-udp
- * operator is involved: the one-shot `request()` subject's distance to this row is the library's
- * own cost, the rest is what building and tearing down a pipeline per question costs in RxJS.
+ * operator is involved, but rxjs-udp's socket is: the one-shot `request()` subject's distance to
+ * this row is the reactive layer's cost; this row's distance to the callback API's is what
+ * building and tearing down a pipeline per question costs in RxJS.
  */
 export const rxjsOncePinger: PingerSubject = callbackApiPinger('rxjsOnce', 'RxJS floor: of(q).pipe(map) per ping, callback API', (udp, echoPort, payload) => {
   const identity = <T>(value: T): T => value;
