@@ -6,20 +6,25 @@ import type { UDPMessageResult, UDPSendOption } from '../../socket/types';
  * what the hub needs of the run it belongs to.
  */
 
-/** What a `RequestHub` needs of the operator run an exchange belongs to. */
-export interface ExchangeOwner {
+/** The settings of a run that its socket's `RequestHub` reads. */
+export interface OwnerSettings {
   readonly scheduler: SchedulerLike;
-  /** Quiet time after an exchange of this run ends unanswered, ms (see `RequestOptions.settle`). */
+  /** Quiet time after an exchange of this run ends unanswered, ms (`settle`, default `timeout`). */
   readonly settle: number;
-  /** Quiet time after an exchange of this run is answered, ms. */
+  /** Quiet time after an exchange of this run is answered, ms (`settle`, default 0). */
   readonly settleAnswered: number;
-  /** The gate admitted a queued exchange: send it now. */
-  begin(exchange: Exchange): void;
   /**
-   * Whether this run's waits are timed by the hub's one timer (its scheduler is the socket's),
-   * instead of a timer of its own.
+   * Whether this run's waits are timed by the hub's one timer (real time on the socket's
+   * scheduler), instead of a timer of its own.
    */
   readonly sharedTimer: boolean;
+}
+
+/** What a `RequestHub` needs of the operator run an exchange belongs to. */
+export interface ExchangeOwner {
+  readonly settings: OwnerSettings;
+  /** The gate admitted a queued exchange: send it now. */
+  begin(exchange: Exchange): void;
   /** The hub's timer ran out with a wait of this run over: retransmit or time out. */
   expire(): void;
   /** A reply for `exchange` arrived (the hub removed it already). */

@@ -194,10 +194,11 @@ export class RequestHub {
   /** Bookkeeping once an exchange left the tables: quiet time, the next in line, the listeners. */
   private ended(exchange: Exchange, answered: boolean): void {
     const owner = exchange.owner;
-    const quiet = answered ? owner.settleAnswered : owner.settle;
+    const { settle, settleAnswered, scheduler } = owner.settings;
+    const quiet = answered ? settleAnswered : settle;
     // No quiet time (an answered exchange by default) ends at `now`, which moves no bound: every
     // later check compares a later `now` with it. Reading the clock is skipped then.
-    const quietUntil = quiet > 0 ? owner.scheduler.now() + quiet : -Infinity;
+    const quietUntil = quiet > 0 ? scheduler.now() + quiet : -Infinity;
     const gate = this.gates.size > 0 ? this.gates.get(exchange.peer) : undefined;
     if (exchange.match !== undefined && quietUntil > this.matchedQuietUntil) this.matchedQuietUntil = quietUntil;
     if (gate !== undefined) {
@@ -221,7 +222,7 @@ export class RequestHub {
     const queue = gate.queue;
     while (queue.length > 0) {
       const head = queue[0]!;
-      const now = head.owner.scheduler.now();
+      const now = head.owner.settings.scheduler.now();
       if (head.match === undefined) {
         if (!this.mayGoAlone(gate, head, now)) {
           this.armWake(gate, now);
@@ -250,7 +251,7 @@ export class RequestHub {
     const head = gate.queue[0];
     if (head === undefined || gate.exclusive !== undefined || gate.timer !== undefined) return;
     if (now >= gate.quietUntil) return; // waits for a pending exchange to end, not for time
-    gate.timer = head.owner.scheduler.schedule(wake, gate.quietUntil - now, { hub: this, gate });
+    gate.timer = head.owner.settings.scheduler.schedule(wake, gate.quietUntil - now, { hub: this, gate });
   }
 
   /** Drops idle gates whose quiet time is over, so the gates of many peers do not pile up. */
@@ -314,7 +315,7 @@ export class RequestHub {
     for (const list of [...this.byPort.values(), this.anySource]) {
       for (let i = 0; i < list.length; i++) {
         const exchange = list[i]!;
-        if (exchange.live && exchange.attempts > 0 && exchange.owner.sharedTimer) visit(exchange);
+        if (exchange.live && exchange.attempts > 0 && exchange.owner.settings.sharedTimer) visit(exchange);
       }
     }
   }

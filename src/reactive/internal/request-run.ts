@@ -7,30 +7,28 @@ import type { RxUDPSocket } from '../types';
 import { RequestTimeoutError } from '../request-timeout-error';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
-import { removeFrom, type Exchange, type ExchangeOwner } from './exchange';
+import { removeFrom, type Exchange, type ExchangeOwner, type OwnerSettings } from './exchange';
 import { hubOf, type RequestHub } from './request-hub';
 import { MAX_DELAY } from './validate';
 
 /** What a run needs of its socket, found once per operator rather than per subscription. */
-export interface RunContext {
+export interface RunContext extends Pick<OwnerSettings, 'scheduler' | 'sharedTimer'> {
   readonly rx: RxUDPSocket;
-  readonly scheduler: SchedulerLike;
   /** The socket's reply demultiplexer. */
   readonly hub: RequestHub;
   /** The wrapped socket. */
   readonly socket: UDPSocketLike;
   /** The socket, when it reports each datagram's outcome (`sendWithCallback`). */
   readonly confirming: ConfirmingSocket | undefined;
-  /**
-   * Whether the run's waits use the hub's timer: real time on the socket's scheduler only. On
-   * virtual time a run keeps its own timer, armed when it sends, so a reply that arrives in the
-   * very frame its request times out meets the timeout first whatever else is pending on the
-   * socket (the shared timer's place in a frame depends on when it was armed).
-   */
-  readonly sharedTimer: boolean;
 }
 
-/** The {@link RunContext} of runs on `rx` whose timers use `scheduler`. */
+/**
+ * The {@link RunContext} of runs on `rx` whose timers use `scheduler`. The hub's shared timer is
+ * for real time on the socket's scheduler only: on virtual time a run keeps its own timer, armed
+ * when it sends, so a reply that arrives in the very frame its request times out meets the timeout
+ * first whatever else is pending on the socket (the shared timer's place in a frame depends on
+ * when it was armed).
+ */
 export function runContext(rx: RxUDPSocket, scheduler: SchedulerLike): RunContext {
   const socket = rx.socket;
   return {
@@ -44,7 +42,7 @@ export function runContext(rx: RxUDPSocket, scheduler: SchedulerLike): RunContex
 }
 
 /** The fixed settings of one `request` operator. */
-export interface RequestSettings<T> extends RunContext {
+export interface RequestSettings<T> extends RunContext, OwnerSettings {
   readonly target: { readonly address: string; readonly port: number; readonly setBroadcast: boolean };
   /** `address:port` of the target, for error messages and the gate of unmatched requests. */
   readonly peer: string;
@@ -56,10 +54,6 @@ export interface RequestSettings<T> extends RunContext {
   readonly retries: number;
   readonly backoff: number;
   readonly concurrency: number;
-  /** Quiet time after an unanswered exchange (`settle`, default `timeout`). */
-  readonly settle: number;
-  /** Quiet time after an answered exchange (`settle`, default 0). */
-  readonly settleAnswered: number;
   readonly match: ((reply: UDPMessageResult, request: T) => boolean) | undefined;
 }
 
@@ -77,17 +71,10 @@ const NO_EXCHANGES: Exchange[] = [];
  * time or given a scheduler of its own arms one timer of its own.
  */
 export class RequestRun<T> implements ExchangeOwner {
-  readonly scheduler: SchedulerLike;
-  readonly settle: number;
-  readonly settleAnswered: number;
-  readonly sharedTimer: boolean;
   /** This run's exchanges, pending or queued at a gate, in creation order. */
   private exchanges: Exchange[] = NO_EXCHANGES;
   /** Values beyond `concurrency`, made on first use (a one-shot request never needs it). */
   private waiting: Fifo<T> | undefined;
-  private readonly confirming: ConfirmingSocket | undefined;
-  private readonly socket: UDPSocketLike;
-  private readonly hub: RequestHub;
   /** The run's own timer, made on first use (never, on the hub's shared one). */
   private alarm: Alarm | undefined;
   /** The subscription to the source ({@link listen}), ended by {@link close}. */
@@ -100,18 +87,11 @@ export class RequestRun<T> implements ExchangeOwner {
   };
 
   constructor(
-    private readonly settings: RequestSettings<T>,
+    readonly settings: RequestSettings<T>,
     private readonly subscriber: Subscriber<UDPMessageResult>,
   ) {
-    this.scheduler = settings.scheduler;
-    this.settle = settings.settle;
-    this.settleAnswered = settings.settleAnswered;
-    this.socket = settings.socket;
-    this.confirming = settings.confirming;
-    this.hub = settings.hub;
-    this.sharedTimer = settings.sharedTimer;
     // The reply listener is in place before the first datagram leaves.
-    this.hub.retain();
+    settings.hub.retain();
   }
 
   /**
@@ -158,8 +138,8 @@ export class RequestRun<T> implements ExchangeOwner {
     this.exchanges = NO_EXCHANGES;
     this.waiting?.clear();
     this.alarm?.cancel();
-    for (let i = 0; i < exchanges.length; i++) this.hub.withdraw(exchanges[i]!);
-    this.hub.unretain();
+    for (let i = 0; i < exchanges.length; i++) this.settings.hub.withdraw(exchanges[i]!);
+    this.settings.hub.unretain();
   }
 
   private start(payload: T): void {
@@ -186,13 +166,13 @@ export class RequestRun<T> implements ExchangeOwner {
     if (this.exchanges === NO_EXCHANGES) this.exchanges = [exchange];
     else this.exchanges.push(exchange);
     const now = scheduler.now();
-    const admitted = this.hub.admit(exchange, now);
+    const admitted = this.settings.hub.admit(exchange, now);
     if (admitted === true) this.launch(exchange, now);
   }
 
   /** {@link ExchangeOwner.begin}: the gate of an unmatched peer let a queued exchange through. */
   begin(exchange: Exchange): void {
-    if (!this.closed) this.launch(exchange, this.scheduler.now());
+    if (!this.closed) this.launch(exchange, this.settings.scheduler.now());
   }
 
   private launch(exchange: Exchange, now: number): void {
@@ -205,8 +185,9 @@ export class RequestRun<T> implements ExchangeOwner {
     exchange.resend = false;
     exchange.deadline = now + exchange.wait;
     try {
-      if (this.confirming !== undefined) this.confirming.sendWithCallback(exchange.option, this.onSent);
-      else this.socket.send(exchange.option);
+      const { confirming } = this.settings;
+      if (confirming !== undefined) confirming.sendWithCallback(exchange.option, this.onSent);
+      else this.settings.socket.send(exchange.option);
     } catch (thrown) {
       this.fail(toUDPSocketError('send', thrown));
       return;
@@ -215,8 +196,8 @@ export class RequestRun<T> implements ExchangeOwner {
   }
 
   private arm(deadline: number, now: number): void {
-    if (this.sharedTimer) this.hub.armAt(deadline, now);
-    else (this.alarm ??= new Alarm(this)).arm(this.scheduler, deadline, now);
+    if (this.settings.sharedTimer) this.settings.hub.armAt(deadline, now);
+    else (this.alarm ??= new Alarm(this)).arm(this.settings.scheduler, deadline, now);
   }
 
   /**
@@ -229,7 +210,7 @@ export class RequestRun<T> implements ExchangeOwner {
     this.alarm?.rang();
     if (this.closed) return;
     const { retries, backoff, peer } = this.settings;
-    const now = this.scheduler.now();
+    const now = this.settings.scheduler.now();
     const exchanges = this.exchanges;
     let due = 0;
     for (let i = 0; i < exchanges.length; i++) {
@@ -260,7 +241,7 @@ export class RequestRun<T> implements ExchangeOwner {
       }
     }
     // On the shared timer the hub re-arms after its scan of every run; only an own timer is re-armed here.
-    if (this.closed || this.sharedTimer) return;
+    if (this.closed || this.settings.sharedTimer) return;
     let next = Infinity;
     for (let i = 0; i < exchanges.length; i++) {
       const exchange = exchanges[i]!;
