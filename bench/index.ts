@@ -34,11 +34,14 @@ import { Peer } from './peer-client';
 import { Progress } from './progress';
 import { benchReceive } from './receive';
 import { buildRows, renderMarkdown, renderSvg, renderTable, type BenchResults, type VirtualResult } from './report';
-import { benchRtt } from './rtt';
+import { benchRtt, benchRttInFreshProcesses } from './rtt';
 import { benchSendArray } from './send-array';
 import { benchSend, benchSendFresh } from './send';
 import { benchVirtualNetwork } from './virtual-network';
-import { floorPingers, pingers, receiveOptions, receivers, senders } from './subjects';
+import { pingers, receiveOptions, receivers, senders } from './subjects';
+
+/** Fresh processes per round-trip pass with the echo in process (one in the quick run). */
+const RTT_PROCESSES = 3;
 
 const STAGES = ['layer', 'receive', 'send', 'rtt', 'memory', 'array', 'virtual', 'cluster', 'flood'] as const;
 type Stage = (typeof STAGES)[number];
@@ -124,9 +127,11 @@ async function main(): Promise<void> {
       results.sendFresh = await benchSendFresh(ctx, index++);
     }
     if (options.only.has('rtt')) {
-      results.rttLocal = await benchRtt(ctx, pingers(), index++, 'local');
+      // With the echo in process (where the targets are judged) in fresh processes: see benchRttInFreshProcesses.
+      const processes = options.quick ? 1 : RTT_PROCESSES;
+      results.rttLocal = await benchRttInFreshProcesses(ctx, 'pingers', processes, index++, 'round trip, echo in process');
       results.rtt = await benchRtt(ctx, pingers(), index++, 'peer');
-      results.rttFloor = await benchRtt(ctx, floorPingers(), index++, 'local', 'round trip, the RxJS one-shot floor, echo in process');
+      results.rttFloor = await benchRttInFreshProcesses(ctx, 'floor', processes, index++, 'round trip, the RxJS one-shot floor, echo in process');
     }
     if (options.only.has('memory')) results.memory = await benchMemory(ctx, receivers(), index++);
     if (options.only.has('array')) results.sendArray = await benchSendArray(ctx, index++);

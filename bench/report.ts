@@ -193,7 +193,8 @@ export function buildRows(results: BenchResults): Row[] {
   for (const result of [rttLocal, rtt, rttFloor]) {
     if (result === undefined) continue;
     const base = result.subjects['raw']!;
-    const where = result === rttFloor ? 'echo in process, own pass' : result.echo === 'local' ? 'echo in process' : 'echo in the peer process';
+    const fresh = result.processes === undefined ? '' : `, ${result.processes} fresh process${result.processes === 1 ? '' : 'es'}`;
+    const where = (result === rttFloor ? 'echo in process, own pass' : result.echo === 'local' ? 'echo in process' : 'echo in the peer process') + fresh;
     for (const id of ['request', 'requestOnce', 'rxjsOnce', 'callback']) {
       const s = result.subjects[id];
       if (s === undefined) continue;
@@ -202,7 +203,7 @@ export function buildRows(results: BenchResults): Row[] {
       rows.push({
         figure: `round trip p50, ${where}`,
         subject: s.label,
-        value: `${fmtUs(s.p50.median)} (${fmtRange(s.p50, fmtUs)})`,
+        value: `${fmtUs(s.p50.median)} (${fmtRange(s.p50, fmtUs)})${s.ratioP50ByProcess === undefined || s.ratioP50ByProcess.length < 2 ? '' : `; per process ${s.ratioP50ByProcess.map((r) => `${r.toFixed(3)}×`).join(', ')}`}`,
         baseline: fmtUs(base.p50.median),
         ratio: s.ratioP50,
         ratioRange: [s.ratiosP50.min, s.ratiosP50.max],

@@ -14,9 +14,14 @@
  * the ratios of the reactive layer and 0.02–0.03× to the callback API's (docs/performance.md).
  * The price: the young-generation collections that one subject's garbage triggers may land in
  * the next subject's turn. A p50 does not see them; a p99 may.
+ *
+ * `npm run bench` runs the passes with the echo in process in fresh processes, three each
+ * ({@link benchRttInFreshProcesses}); the pass with the echo in the peer process runs in the bench
+ * process, which holds the connection to the peer.
  */
 import * as dgram from 'node:dgram';
 import type { BenchContext, Figure } from './context';
+import { forkBenchChild } from './peer-client';
 import { pairedRatios, percentile, summarize, takeTurns, type Summary } from './stats';
 import type { Pinger, PingerSubject } from './subjects';
 
@@ -32,15 +37,23 @@ export interface RttSubjectResult {
   ratioP99: number;
   ratiosP50: Summary;
   ratiosP99: Summary;
+  /** With the echo in process, the p50 ratio of each fresh process (see {@link benchRttInFreshProcesses}). */
+  ratioP50ByProcess?: number[];
 }
 
 export interface RttResult {
   /** Where the echo ran. */
   echo: 'peer' | 'local';
   pings: number;
+  /** Rounds per process. */
   rounds: number;
+  /** How many fresh processes ran the pass (absent: the bench process itself). */
+  processes?: number;
   subjects: Record<string, RttSubjectResult>;
 }
+
+/** What a pass in a fresh process (`bench/rtt-child.ts`) tells the parent. */
+export type RttChildMessage = { detail: string } | { result: RttResult } | { error: string };
 
 /** A raw node:dgram echo in this process, on loopback. */
 async function localEcho(): Promise<{ port: number; close: () => void }> {
@@ -51,7 +64,7 @@ async function localEcho(): Promise<{ port: number; close: () => void }> {
 }
 
 export async function benchRtt(
-  ctx: BenchContext,
+  ctx: Pick<BenchContext, 'quick' | 'progress'> & Partial<Pick<BenchContext, 'peer'>>,
   subjects: PingerSubject[],
   stageIndex: number,
   echo: 'peer' | 'local' = 'peer',
@@ -63,7 +76,8 @@ export async function benchRtt(
   // the reactive subjects partly in baseline code; 3 turns are 6,000, and the rounds 30,000 more.
   const warmUps = ctx.quick ? 2 : 3;
   const local = echo === 'local' ? await localEcho() : undefined;
-  const echoPort = local !== undefined ? local.port : await ctx.peer.openEcho();
+  if (local === undefined && ctx.peer === undefined) throw new Error('round trip: the echo in the peer process needs the peer');
+  const echoPort = local !== undefined ? local.port : await ctx.peer!.openEcho();
   const opened = new Map<string, Pinger>();
   const times = new Float64Array(pings);
   try {
@@ -116,4 +130,72 @@ interface Turn {
   p50: number;
   p99: number;
   lost: number;
+}
+
+/** The subjects of a pass in a fresh process: the main set, or the RxJS floor beside raw. */
+export type RttSet = 'pingers' | 'floor';
+
+/**
+ * A pass with the echo in process, run in `processes` fresh processes one after another
+ * (`bench/rtt-child.ts`), each opening, warming up and rotating the subjects as {@link benchRtt}
+ * does. Why not in the bench process: there the pass inherited the JIT state and heap of the
+ * receive and send stages, whose `message$` and `sendTo` share code with `request` (the long-lived
+ * row read up to 0.02x higher in the full bench than alone); and the ratio of a process is one
+ * sample of how V8 compiled and laid out the code that time: fresh processes differed by up to
+ * 0.02x, more than the rounds of one process did. The figure is the median of the per-round
+ * ratios of every process; each process's own median is kept (`ratioP50ByProcess`).
+ */
+export async function benchRttInFreshProcesses(
+  ctx: Pick<BenchContext, 'quick' | 'progress'>,
+  set: RttSet,
+  processes: number,
+  stageIndex: number,
+  title: string,
+): Promise<RttResult> {
+  ctx.progress.begin(`${title} (${processes} fresh process${processes === 1 ? '' : 'es'})`, processes, stageIndex);
+  const results: RttResult[] = [];
+  for (let i = 0; i < processes; i++) {
+    const result = await runChild(ctx, set, (detail) => ctx.progress.update(`process ${i + 1}/${processes}: ${detail}`, false));
+    results.push(result);
+    const other = Object.values(result.subjects).find((s) => !s.baseline);
+    ctx.progress.update(`process ${i + 1}/${processes} done${other === undefined ? '' : `: ${other.label} ${other.ratioP50.toFixed(3)}x raw`}`);
+  }
+  return mergeProcesses(results);
+}
+
+function runChild(ctx: Pick<BenchContext, 'quick'>, set: RttSet, onDetail: (detail: string) => void): Promise<RttResult> {
+  const child = forkBenchChild('rtt-child.ts', [set, ...(ctx.quick ? ['--quick'] : [])]);
+  return new Promise((resolve, reject) => {
+    child.on('message', (message: RttChildMessage) => {
+      if ('detail' in message) onDetail(message.detail);
+      else if ('result' in message) resolve(message.result);
+      else reject(new Error(`round trip (fresh process): ${message.error}`));
+    });
+    child.once('exit', (code) => reject(new Error(`round trip (fresh process) exited with ${code}`)));
+  });
+}
+
+/** One result from the passes of several processes: every round of every process counts once. */
+export function mergeProcesses(results: readonly RttResult[]): RttResult {
+  const first = results[0];
+  if (first === undefined) throw new Error('round trip: no process ran');
+  const subjects: Record<string, RttSubjectResult> = {};
+  for (const [id, one] of Object.entries(first.subjects)) {
+    const each = results.map((r) => r.subjects[id]!);
+    const ratiosP50 = summarize(each.flatMap((s) => s.ratiosP50.samples));
+    const ratiosP99 = summarize(each.flatMap((s) => s.ratiosP99.samples));
+    subjects[id] = {
+      label: one.label,
+      baseline: one.baseline,
+      p50: summarize(each.flatMap((s) => s.p50.samples)),
+      p99: summarize(each.flatMap((s) => s.p99.samples)),
+      lost: each.reduce((n, s) => n + s.lost, 0),
+      ratioP50: ratiosP50.median,
+      ratioP99: ratiosP99.median,
+      ratiosP50,
+      ratiosP99,
+      ratioP50ByProcess: each.map((s) => s.ratioP50),
+    };
+  }
+  return { echo: first.echo, pings: first.pings, rounds: first.rounds, processes: results.length, subjects };
 }
