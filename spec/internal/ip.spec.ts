@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
+import { SocketAddress, isIP } from 'node:net';
 import * as fc from 'fast-check';
-import { canonicalIPv6, ipFamily } from '../../src/internal/ip';
+import { canonicalIPv6, ipFamily, peerAddress } from '../../src/internal/ip';
 
 /** What the WHATWG URL parser makes of an IPv6 host: the reference for canonicalIPv6. */
 function urlCanonical(address: string): string {
@@ -76,5 +76,57 @@ describe('canonicalIPv6', () => {
 
   it('answers undefined for what is not an IPv6 literal', () => {
     for (const value of ['1.2.3.4', 'localhost', '1::2::3', 'fe80::1%']) expect(canonicalIPv6(value)).toBeUndefined();
+  });
+});
+
+describe('peerAddress', () => {
+  /** How node writes the source of a datagram from `address` (inet_ntop). */
+  const nodeForm = (address: string): string => new SocketAddress({ address, family: isIP(address) === 6 ? 'ipv6' : 'ipv4' }).address;
+
+  it.each(table.filter((s) => isIP(s) !== 0))('gives %j the form it gives node’s spelling of the same address', (input) => {
+    expect(peerAddress(input)).toBe(peerAddress(nodeForm(input)));
+  });
+
+  it.each([
+    ['FD00:0:0::1', 'fd00::1'],
+    ['0:0:0:0:0:0:0:1', '::1'],
+    ['::ffff:10.0.0.1', '10.0.0.1'],
+    ['::FFFF:a00:1', '10.0.0.1'],
+    ['10.0.0.1', '10.0.0.1'],
+    ['fe80::1%eth0', 'fe80::1'],
+  ])('writes %j as %j', (input, form) => {
+    expect(peerAddress(input)).toBe(form);
+  });
+
+  it('gives two spellings one form exactly when node sees one address (random IPv6 addresses, random spellings)', () => {
+    const group = fc.integer({ min: 0, max: 0xffff });
+    const address = fc.array(fc.oneof(group, fc.constant(0)), { minLength: 8, maxLength: 8 });
+    /** One spelling of `groups`: random case and leading zeros, `::` for a random zero run. */
+    const spelling = (groups: number[], style: { upper: boolean; pad: boolean; compress: boolean }): string => {
+      const parts = groups.map((g) => {
+        const hex = style.pad ? g.toString(16).padStart(4, '0') : g.toString(16);
+        return style.upper ? hex.toUpperCase() : hex;
+      });
+      if (!style.compress) return parts.join(':');
+      const zero = groups.indexOf(0);
+      if (zero < 0) return parts.join(':');
+      let end = zero;
+      while (end < 8 && groups[end] === 0) end++;
+      return `${parts.slice(0, zero).join(':')}::${parts.slice(end).join(':')}`;
+    };
+    const style = fc.record({ upper: fc.boolean(), pad: fc.boolean(), compress: fc.boolean() });
+    fc.assert(
+      fc.property(address, address, style, style, (a, b, sa, sb) => {
+        const x = spelling(a, sa);
+        const y = spelling(b, sb);
+        expect(isIP(x)).toBe(6);
+        expect(peerAddress(x) === peerAddress(y)).toBe(nodeForm(x) === nodeForm(y));
+        expect(peerAddress(x)).toBe(peerAddress(nodeForm(x)));
+      }),
+    );
+  });
+
+  it('answers undefined for what is not an IP literal', () => {
+    for (const s of ['', 'localhost', 'dns.example', '1.2.3', '[::1]', '::1%']) expect(peerAddress(s)).toBeUndefined();
   });
 });

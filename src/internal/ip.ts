@@ -201,3 +201,30 @@ export function canonicalIPv6(s: string): string | undefined {
   }
   return text;
 }
+
+/**
+ * An IP literal in one form per address, the form to compare a datagram's source with: IPv4 as
+ * it is; IPv6 as {@link canonicalIPv6} writes it (lower-case, `::` for the first longest zero run,
+ * zone removed); an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, how a dual-stack socket sees an
+ * IPv4 peer) as that IPv4 address.
+ *
+ * @param s - any string.
+ * @returns its form, or `undefined` when `s` is not an IP literal.
+ * @example
+ * peerAddress('FD00:0:0::1'); // 'fd00::1'
+ * peerAddress('::ffff:10.0.0.1'); // '10.0.0.1'
+ * peerAddress('dns.example'); // undefined
+ */
+export function peerAddress(s: string): string | undefined {
+  if (s.length <= 15 && isIPv4Range(s, 0, s.length)) return s;
+  if (s.indexOf(':') < 0) return undefined;
+  const end = zoneStart(s);
+  const groups = end > 0 ? parseIPv6(s, end) : undefined;
+  if (groups === undefined) return undefined;
+  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
+    const high = groups[6]!;
+    const low = groups[7]!;
+    return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  }
+  return canonicalIPv6(s);
+}

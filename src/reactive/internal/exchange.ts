@@ -14,6 +14,11 @@ export interface OwnerSettings {
   /** Quiet time after an exchange of this run is answered, ms (`settle`, default 0). */
   readonly settleAnswered: number;
   /**
+   * `settle` as given, else 0: a request of this run without `match` also waits this long after
+   * any exchange with its peer ended, whichever run it was (a given value applies after both).
+   */
+  readonly settleGiven: number;
+  /**
    * Whether this run's waits are timed by the hub's one timer (real time on the socket's
    * scheduler), instead of a timer of its own.
    */
@@ -40,12 +45,17 @@ export interface Exchange {
   readonly option: UDPSendOption;
   /** The port replies must come from. */
   readonly port: number;
-  /** The address replies must come from; `undefined` for a hostname target (the port alone is checked). */
+  /**
+   * The address replies must come from, in the form `peerAddress` (src/internal/ip.ts) gives; `undefined` for a hostname target (with `match`: the port is checked, and
+   * `match`).
+   */
   readonly address: string | undefined;
   /** A broadcast or multicast question: any source may answer (a `match` is then required). */
   readonly anySource: boolean;
-  /** `peer` key of the gate, `address:port` as given. */
+  /** `address:port` with the address in that form (`[v6]:port`): one key however the peer was written. */
   readonly peer: string;
+  /** When the hub admitted it, in order: an exchange waits for older ones that compete for its replies. */
+  order: number;
   /** Whether a reply is recognised by `match` (else by its peer alone). */
   readonly match: ((reply: UDPMessageResult, request: never) => boolean) | undefined;
   /** `scheduler.now()` when first sent. */
@@ -72,4 +82,27 @@ export function removeFrom<T>(list: T[], item: T): void {
   const last = list.length - 1;
   const index = last >= 0 && list[last] === item ? last : list.indexOf(item);
   if (index >= 0) removeAt(list, index);
+}
+
+/** The exchanges of a socket waiting for a reply, where its replies are looked for. */
+export class PendingExchanges {
+  /** Those with a single peer, by the port they wait on (an emptied list is kept for reuse). */
+  readonly byPort = new Map<number, Exchange[]>();
+  /** Broadcast / multicast ones (all have a `match`). */
+  readonly anySource: Exchange[] = [];
+
+  add(exchange: Exchange): void {
+    if (exchange.anySource) {
+      this.anySource.push(exchange);
+      return;
+    }
+    const list = this.byPort.get(exchange.port);
+    if (list === undefined) this.byPort.set(exchange.port, [exchange]);
+    else list.push(exchange);
+  }
+
+  remove(exchange: Exchange): void {
+    const list = exchange.anySource ? this.anySource : this.byPort.get(exchange.port);
+    if (list !== undefined) removeFrom(list, exchange);
+  }
 }

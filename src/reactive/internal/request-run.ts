@@ -31,13 +31,15 @@ export interface RunContext extends Pick<OwnerSettings, 'scheduler' | 'sharedTim
  */
 export function runContext(rx: RxUDPSocket, scheduler: SchedulerLike): RunContext {
   const socket = rx.socket;
+  const hub = hubOf(rx);
   return {
     rx,
     scheduler,
-    hub: hubOf(rx),
+    hub,
     socket,
     confirming: canConfirm(socket) ? socket : undefined,
-    sharedTimer: scheduler === rx.scheduler && !(scheduler instanceof VirtualTimeScheduler),
+    // The hub's clock: that of the first wrapper of the socket it served, maybe another than rx's.
+    sharedTimer: scheduler === hub.scheduler && !(scheduler instanceof VirtualTimeScheduler),
   };
 }
 
@@ -156,6 +158,7 @@ export class RequestRun<T> implements ExchangeOwner {
       anySource,
       peer,
       match: match as Exchange['match'],
+      order: 0,
       startedAt: 0,
       attempts: 0,
       wait: timeout,

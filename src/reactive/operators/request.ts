@@ -7,7 +7,7 @@ import { MAX_DELAY, checkFunction, checkNumber, checkScheduler, checkSocket, che
 import { isRxUDPSocket } from '../internal/brand';
 import { unreadableOption } from '../../internal/validators';
 import type { UDPTarget } from '../types';
-import { ipFamily } from '../../internal/ip';
+import { ipFamily, peerAddress } from '../../internal/ip';
 
 /** Options of {@link request}. */
 export interface RequestOptions<T> {
@@ -20,9 +20,11 @@ export interface RequestOptions<T> {
    * Tells the reply to `request` apart from replies to other questions: give one that compares an
    * id carried in both (DNS, CoAP and SNMP messages carry one for this reason). Only replies from
    * the target (its address and port) are offered to it; for a broadcast or multicast target,
-   * replies from anyone. Without `match` a reply is recognised by its peer alone, so requests to
-   * one peer go one at a time across the socket, `retries` must be 0 and a broadcast or
-   * multicast target is refused (each would let a reply be taken for another question's).
+   * replies from anyone; for a hostname target, replies from any address on its port (the socket
+   * resolves the name when it sends). Without `match` a reply is recognised by its peer alone, so
+   * requests to one peer go one at a time across the socket, alone with every request its replies
+   * could answer; `retries` must be 0, and a broadcast, multicast or hostname target is refused
+   * (each would let a reply be taken for another question's).
    * @default none: the peer alone identifies the reply
    */
   match?: (reply: UDPMessageResult, request: T) => boolean;
@@ -52,13 +54,14 @@ export interface RequestOptions<T> {
    * After an exchange with a peer ends, how long a request without `match` to that peer waits
    * before it is sent, in ms: a late or duplicated reply to the exchange that ended arrives
    * meanwhile and is dropped, not taken as the next answer (as TCP's TIME-WAIT keeps old segments
-   * out of a new connection). A number in 0–2147483647. By default `timeout` after an exchange
-   * that ended unanswered (timed out or cancelled: its reply may still be on the way) and 0 after
-   * an answered one; a value given applies after both — set it on a network that duplicates
-   * datagrams. A reply slower than `timeout + settle`, or a duplicate later than `settle`, is
-   * beyond what the peer alone can tell: give `match` instead. Requests with `match` are never
-   * held back by it.
-   * @default `timeout` after an unanswered exchange, 0 after an answered one
+   * out of a new connection). A number in 0–2147483647. By default `timeout` after the last wait of
+   * an exchange not answered at its only send (unanswered, cancelled, or sent more than once: a
+   * reply to one of its sends may still be on the way) and 0 after one answered at its only send;
+   * a value given applies after both, and after the exchanges of every other request with that
+   * peer — set it on a network that duplicates datagrams. A reply slower than `timeout + settle`,
+   * or a duplicate later than `settle`, is beyond what the peer alone can tell: give `match`
+   * instead. Requests with `match` are never held back by it.
+   * @default `timeout` after an exchange not answered at its only send, 0 after one that was
    */
   settle?: number;
   /**
@@ -207,9 +210,19 @@ function checkSettings<T>(args: Arguments, checked: UDPTarget): RequestSettings<
     return new UDPSocketError('ERR_OUT_OF_RANGE', op, `retries Infinity needs a timeout > 0 and a backoff >= 1, got timeout ${timeout} and backoff ${backoff}`);
   }
   const { address, port, setBroadcast } = checked;
-  const peer = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
   const family = ipFamily(address);
+  // One form per address (a reply's source is compared in it), so two spellings are one peer.
+  const replyAddress = family === 0 ? undefined : peerAddress(address)!;
+  const key = replyAddress ?? address.toLowerCase();
+  const peer = key.includes(':') ? `[${key}]:${port}` : `${key}:${port}`;
   const anySource = setBroadcast === true || (family !== 0 && isMulticast(address, family));
+  if (match === undefined && family === 0) {
+    return new UDPSocketError(
+      'ERR_INVALID_ARG_VALUE',
+      op,
+      `a request to ${address}:${port}, a hostname, needs match: the socket resolves ${address} when it sends, and a reply carries only the address it came from, so without match a datagram from any host on port ${port} would be taken as the answer; give match (compare an id carried in the request and its reply), or the target's IP address`,
+    );
+  }
   if (match === undefined && retries !== 0) {
     return new UDPSocketError(
       'ERR_INVALID_ARG_VALUE',
@@ -231,7 +244,7 @@ function checkSettings<T>(args: Arguments, checked: UDPTarget): RequestSettings<
     ...runContext(rxOf(socket as SocketInput), schedulerOf(socket as SocketInput, scheduler)),
     target: { address, port, setBroadcast: setBroadcast === true },
     peer,
-    replyAddress: family === 0 ? undefined : address.toLowerCase(),
+    replyAddress,
     anySource,
     timeout,
     retries,
@@ -239,6 +252,7 @@ function checkSettings<T>(args: Arguments, checked: UDPTarget): RequestSettings<
     concurrency,
     settle,
     settleAnswered,
+    settleGiven: (args.settle ?? 0) as number,
     match,
   };
 }
@@ -249,14 +263,16 @@ function checkSettings<T>(args: Arguments, checked: UDPTarget): RequestSettings<
  * **Correlation never guesses.** Every `request` on a socket shares one reply listener, which
  * hands each reply to at most one pending request, across operators — also to single-shot
  * requests (`mergeMap((q) => of(q).pipe(request(...)))`), which is how a caller keeps each answer
- * with its question. Only replies from `target` count (any source for a broadcast or multicast
- * target). With `match`, the reply is the first one from the target that `match` accepts: many
- * requests may be in flight (`concurrency`), retransmission is allowed, duplicates are dropped.
- * Without `match` the peer alone identifies the reply, so the library makes that exact: requests
- * to one peer go one at a time across the socket, one after an unanswered exchange waits
- * `settle` ms (default `timeout`: a late reply arriving meanwhile is dropped), and
- * `retries` > 0 or a broadcast / multicast target is refused when subscribed (the error names
- * `match`). A reply nobody waits for is dropped.
+ * with its question — whichever wrapper of the socket each was given. Only replies from `target`
+ * count (its address however written; any source for a broadcast or multicast target, any
+ * address on its port for a hostname). With `match`, the reply is the first one from the target
+ * that `match` accepts: many requests may be in flight (`concurrency`), retransmission is allowed,
+ * duplicates are dropped. Without `match` the peer alone identifies the reply, so the library
+ * makes that exact: requests to one peer go one at a time across the socket, alone with every
+ * request the peer's replies could answer; one after an exchange not answered at its only send
+ * waits until that exchange's last wait and `settle` ms are over (default `timeout`: a late reply
+ * arriving meanwhile is dropped); and `retries` > 0 or a broadcast, multicast or hostname target
+ * is refused when subscribed (the error names `match`). A reply nobody waits for is dropped.
  *
  * With no reply after `timeout` ms the datagram is sent again, `retries` times; after the last
  * wait the request errors with a {@link RequestTimeoutError} (code `ETIMEDOUT`) — `(retries + 1) ×
@@ -276,7 +292,7 @@ function checkSettings<T>(args: Arguments, checked: UDPTarget): RequestSettings<
  * the wrong type, or one whose fields cannot be read), `ERR_INVALID_ADDRESS` /
  * `ERR_SOCKET_BAD_PORT` (the target), `ERR_OUT_OF_RANGE` (a `timeout`, `retries`, `backoff`,
  * `concurrency` or `settle` out of range, NaN included), `ERR_INVALID_ARG_VALUE` (`retries` or a
- * broadcast / multicast target without `match`).
+ * broadcast, multicast or hostname target without `match`).
  *
  * @param socket - an {@link RxUDPSocket} or a plain socket; timeouts run on its scheduler.
  * @param target - the peer to ask.
