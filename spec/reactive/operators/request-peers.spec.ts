@@ -262,7 +262,14 @@ describe('request: addresses on real sockets', () => {
 describe('request: a random mix of requests on one socket (property)', () => {
   it('never pairs an answer with another question: with and without match, to a hostname, to a broadcast, with duplication and jitter', () => {
     const kind = fc.constantFrom('plain', 'matched', 'matched-hostname', 'broadcast');
-    const ask = fc.record({ kind, peer: fc.integer({ min: 0, max: 1 }), at: fc.integer({ min: 0, max: 40 }), delay: fc.integer({ min: 0, max: 8 }) });
+    const ask = fc.record({
+      kind,
+      peer: fc.integer({ min: 0, max: 1 }),
+      at: fc.integer({ min: 0, max: 40 }),
+      delay: fc.integer({ min: 0, max: 8 }),
+      // Some requests are cancelled by the caller after a while (waiting, or in flight).
+      cancelAfter: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }),
+    });
     fc.assert(
       fc.property(fc.array(ask, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 1000 }), (asks, seed) => {
         const results: string[] = [];
@@ -279,7 +286,7 @@ describe('request: a random mix of requests on one socket (property)', () => {
           }
           const rx = client(net, '10.0.0.2', { 'one.test': '10.0.0.1', 'three.test': '10.0.0.3' });
           const match = (reply: UDPMessageResult, question: string): boolean => textOf(reply) === `answer to ${question}`;
-          asks.forEach(({ kind: k, peer, at, delay }, i) => {
+          asks.forEach(({ kind: k, peer, at, delay, cancelAfter }, i) => {
             const question = `${i}/${k}/${delay}`;
             const target =
               k === 'matched-hostname'
@@ -292,15 +299,16 @@ describe('request: a random mix of requests on one socket (property)', () => {
             net.scheduler.schedule(
               () =>
                 of(question)
-                  .pipe(request(rx, target, options))
+                  .pipe(request(rx, target, options), cancelAfter === undefined ? (source) => source : rxTimeout(cancelAfter))
                   .subscribe({
                     next: (m) => results.push(`${question} <- ${textOf(m)}`),
-                    error: (e: UDPSocketError) => results.push(`${question} x ${e.code}`),
+                    error: (e: UDPSocketError) => results.push(`${question} x ${e.code ?? e.name}`),
                   }),
               at,
             );
           });
         });
+        // every request ended (answered, timed out or cancelled): none waits forever behind another
         expect(results).toHaveLength(asks.length);
         for (const r of results) {
           const [question, answer] = r.split(' <- ');
