@@ -111,6 +111,11 @@ export class ManualConfirmSocket {
     this.callbacks.shift()!(error);
   }
 
+  /** Confirms the pending datagram at `index` (0: the oldest), out of send order. */
+  confirmAt(index: number, error: import('rxjs-udp').UDPSocketError | null = null): void {
+    this.callbacks.splice(index, 1)[0]!(error);
+  }
+
   sendWithCallback(option: { message: unknown }, callback: (error: import('rxjs-udp').UDPSocketError | null) => void): void {
     this.sent.push(String(option.message));
     this.callbacks.push(callback);

@@ -1,7 +1,7 @@
 import { EMPTY, Observable, firstValueFrom, map, of, take, toArray, lastValueFrom } from 'rxjs';
-import { fromUDPSocket, reply, request, type UDPMessageResult } from 'rxjs-udp';
+import { UDPSocketError, fromUDPSocket, reply, request, type UDPMessageResult } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
-import { useLoopbackSockets, marbles, textOf, outcomeOf } from '../../helpers/reactive';
+import { ManualConfirmSocket, useLoopbackSockets, marbles, textOf, outcomeOf } from '../../helpers/reactive';
 import { WeChatStandIn } from '../../helpers/wechat-stand-in';
 
 describe('reply (marbles over the virtual network)', () => {
@@ -155,5 +155,20 @@ describe('reply (values that are not messages)', () => {
     expect(receipts).toEqual([]);
     expect(reported).toEqual([expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', operation: 'send' })]);
     expect(project).not.toHaveBeenCalled();
+  });
+});
+
+describe('reply: each receipt and each failure belongs to its own reply, whatever order completions come in', () => {
+  it('a socket that confirms the second reply first emits its receipt, and reports the first one\'s failure with the first request', () => {
+    const socket = new ManualConfirmSocket();
+    const requestOf = (text: string, port: number): UDPMessageResult =>
+      ({ message: new TextEncoder().encode(text).buffer, remoteInfo: { address: '127.0.0.1', family: 'IPv4', port, size: text.length } }) as never;
+    const events: string[] = [];
+    of(requestOf('one', 1001), requestOf('two', 1002))
+      .pipe(reply(socket as never, (m) => `re ${textOf(m)}`, { onError: (e, request) => events.push(`failed ${e.code} for ${textOf(request)}`) }))
+      .subscribe({ next: (r) => events.push(`receipt ${String(r.message)} to ${r.port}`), complete: () => events.push('complete') });
+    socket.confirmAt(1);
+    socket.confirmAt(0, new UDPSocketError('EMSGSIZE', 'send', 'message too long'));
+    expect(events).toEqual(['receipt re two to 1002', 'failed EMSGSIZE for one', 'complete']);
   });
 });

@@ -114,8 +114,56 @@ describe('sendTo backpressure', () => {
   });
 });
 
+describe('sendTo: each receipt and each error belongs to its own datagram, whatever order completions come in', () => {
+  it('a socket that confirms the second datagram first gets the receipt of the second, then the error of the first', () => {
+    const socket = new ManualConfirmSocket();
+    const events: string[] = [];
+    from(['a', 'b'])
+      .pipe(sendTo(socket, { address: '127.0.0.1', port: 9 }))
+      .subscribe({ next: (r) => events.push(`r:${String(r.message)}`), error: (e: ErrorType) => events.push(`e:${e.code}`) });
+    socket.confirmAt(1);
+    socket.confirmAt(0, new UDPSocketError('EMSGSIZE', 'send', 'message too long'));
+    expect(events).toEqual(['r:b', 'e:EMSGSIZE']);
+  });
+
+  it('out-of-order successes emit each datagram\'s own receipt, then complete', () => {
+    const socket = new ManualConfirmSocket();
+    const events: string[] = [];
+    from(['a', 'b', 'c'])
+      .pipe(sendTo(socket, { address: '::1', port: 9 }))
+      .subscribe({ next: (r) => events.push(String(r.message)), complete: () => events.push('done') });
+    socket.confirmAt(2);
+    socket.confirmAt(0);
+    socket.confirmAt(0);
+    expect(events).toEqual(['c', 'a', 'b', 'done']);
+  });
+});
+
 describe('sendTo (real sockets)', () => {
   const sockets = useLoopbackSockets();
+
+  it('a value the socket rejects before a good datagram is sent errors the stream and never gets a receipt, nor takes the good one\'s', async () => {
+    const server = sockets.bound();
+    const client = sockets.bound();
+    const inbox = firstValueFrom(fromUDPSocket(server.socket).message$.pipe(map(textOf)));
+    // From a timer callback, as an application's code runs: the rejection of the bad value and the
+    // completion of the good datagram then come on different queues (a microtask, a tick).
+    const events = await new Promise<string[]>((resolve) =>
+      setTimeout(() => {
+        const seen: string[] = [];
+        from([{ not: 'a payload' } as never, 'good'])
+          .pipe(sendTo(client.socket, { address: '127.0.0.1', port: server.port }))
+          .subscribe({
+            next: (r) => seen.push(`receipt ${JSON.stringify(r.message)}`),
+            error: (e: ErrorType) => resolve([...seen, `error ${e.code}`]),
+            complete: () => resolve([...seen, 'complete']),
+          });
+      }),
+    );
+    expect(events.filter((e) => e.includes('not'))).toEqual([]);
+    expect(events[events.length - 1]).toBe('error ERR_INVALID_ARG_TYPE');
+    await expect(inbox).resolves.toBe('good');
+  });
 
   it.each(['udp4', 'udp6'] as const)('delivers 100 datagrams over %s loopback with a confirmed receipt each', async (type) => {
     const server = sockets.bound(type);

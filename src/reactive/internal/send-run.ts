@@ -1,10 +1,9 @@
 import type { Subscriber } from 'rxjs';
 import { UDPSocketError, toUDPSocketError, type UDPOperation } from '../../errors';
-import type { UDPMessage, UDPSendOption, UDPSocketLike } from '../../socket/types';
+import type { UDPMessage, UDPSendCallback, UDPSendOption, UDPSocketLike } from '../../socket/types';
 import type { SendReceipt, UDPTarget } from '../types';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
-import { ipFamily } from '../../internal/ip';
 import { checkFunction, checkNumber, optionsOf, readSendOption } from './validate';
 
 /** The default bound on datagrams handed to the socket and not yet confirmed. */
@@ -54,13 +53,12 @@ export function sendLimitsOf(operation: UDPOperation, options: unknown): SendLim
  * The send loop of one `sendTo` / `reply` subscription.
  *
  * With a target, each value is a payload; without one, a full send option. Every receipt and
- * every error belongs to its own datagram, whatever order completions come in:
- * - with an IP-literal target (the hot path) a socket completes its datagrams in the order they
- *   were sent — no lookup can overtake, and the first failure ends the run — so one completion
- *   callback serves the whole subscription and one object per datagram is both the send option
- *   and the receipt;
- * - otherwise (a hostname target, or per-datagram options whose lookups may finish in any
- *   order) each datagram gets a completion of its own, bound to its receipt.
+ * every error belongs to its own datagram, whatever order completions come in: each datagram
+ * gets a completion of its own, bound to its receipt. No order can be assumed, even to an IP
+ * literal: a socket may report an option it rejects before the OS on another queue than a sent
+ * datagram (ours: a rejection on its scheduler, a send on node's next tick), and a foreign socket
+ * owes no order at all. With a target (the hot path) one object per datagram is both the send
+ * option and the receipt, so a datagram costs that object and its completion.
  *
  * @internal Not part of the published declarations (stripInternal): the public `SendOverflow`
  * type shares this file.
@@ -68,11 +66,7 @@ export function sendLimitsOf(operation: UDPOperation, options: unknown): SendLim
 export class SendRun {
   private readonly socket: UDPSocketLike;
   private readonly confirming: ConfirmingSocket | undefined;
-  /** Receipts in send order, for the in-order completion of the hot path. */
-  private readonly pending = new Fifo<SendReceipt>();
   private readonly waiting = new Fifo<unknown>();
-  /** Whether completions come in send order (an IP-literal target). */
-  private readonly ordered: boolean;
   private inFlight = 0;
   private dropped = 0;
   private ended = false;
@@ -81,11 +75,6 @@ export class SendRun {
   private readonly bufferSize: number;
   private readonly overflow: SendOverflow;
   private readonly onDrop: SendLimits['onDrop'];
-
-  /** The one completion of the hot path: the oldest pending receipt is the one confirmed. */
-  private readonly onSent = (error: UDPSocketError | null): void => {
-    this.settle(this.pending.shift()!, error, undefined);
-  };
 
   /**
    * @param onSendError - what a failed datagram does: `undefined` errors the run (`sendTo`); a
@@ -101,8 +90,6 @@ export class SendRun {
   ) {
     this.socket = socket;
     this.confirming = canConfirm(socket) ? socket : undefined;
-    // An IP literal is sent without a lookup, so its completions keep their order.
-    this.ordered = target !== undefined && ipFamily(target.address) !== 0 && onSendError === undefined;
     this.concurrency = limits.concurrency;
     this.bufferSize = limits.bufferSize;
     this.overflow = limits.overflow;
@@ -207,6 +194,15 @@ export class SendRun {
     if (this.ended && this.inFlight === 0 && waiting.size === 0 && !this.closed) this.finish();
   }
 
+  /**
+   * The completion of one datagram, bound to its receipt (and its value, for `onSendError`). A
+   * method of its own, so the closure's context is made only for a confirming socket, not on
+   * every call of `transmit`.
+   */
+  private completionOf(receipt: SendReceipt, value: unknown): UDPSendCallback {
+    return (error) => this.settle(receipt, error, value);
+  }
+
   private transmit(value: unknown): void {
     const confirming = this.confirming;
     const target = this.target;
@@ -227,15 +223,8 @@ export class SendRun {
     }
     if (confirming !== undefined) {
       this.inFlight++;
-      let callback: (error: UDPSocketError | null) => void;
-      if (this.ordered) {
-        this.pending.push(receipt);
-        callback = this.onSent;
-      } else {
-        callback = (error) => this.settle(receipt, error, value);
-      }
       try {
-        confirming.sendWithCallback(option, callback);
+        confirming.sendWithCallback(option, this.completionOf(receipt, value));
       } catch (thrown) {
         this.fail(toUDPSocketError('send', thrown));
       }
