@@ -30,9 +30,12 @@ export function describe(value: unknown): string {
   }
 }
 
-/** The error for an option object whose fields cannot be read (a getter threw, a revoked Proxy). */
-export function unreadableOption(operation: UDPOperation, thrown: unknown): UDPSocketError {
-  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `option could not be read: ${reasonOf(thrown)}`, { cause: thrown });
+/**
+ * The error for an option object whose fields cannot be read (a getter threw, a revoked Proxy).
+ * @param name - what could not be read (`options`, `options.idle`), when the caller knows.
+ */
+export function unreadableOption(operation: UDPOperation, thrown: unknown, name = 'option'): UDPSocketError {
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `${name} could not be read: ${reasonOf(thrown)}`, { cause: thrown });
 }
 
 /**

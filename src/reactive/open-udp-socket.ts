@@ -5,7 +5,7 @@ import { createUDPSocket } from '../socket/create-udp-socket';
 import type { UDPSocketLike, UDPSocketOptions, UDPSocketType } from '../socket/types';
 import { fromUDPSocket } from './from-udp-socket';
 import { socketScheduler } from './internal/capabilities';
-import { checkFunction, checkScheduler, checkSocket, optionsOf } from './internal/validate';
+import { checkFunction, checkScheduler, checkSocket, readOptions } from './internal/validate';
 import type { RxUDPSocket } from './types';
 
 /** Options of {@link openUDPSocket}: what to create and where to bind it. */
@@ -38,6 +38,42 @@ export interface OpenUDPSocketOptions extends UDPSocketOptions {
   scheduler?: SchedulerLike;
 }
 
+/** The fields `openUDPSocket` reads itself; the others are socket options. */
+const OWN_FIELDS = ['type', 'port', 'address', 'create', 'scheduler'] as const;
+
+/** What `openUDPSocket` read of its options: its own fields, and a copy of the socket options. */
+type OpenSettings = { [K in (typeof OWN_FIELDS)[number]]: OpenUDPSocketOptions[K] } & { socketOptions: UDPSocketOptions };
+
+/**
+ * Reads the options of {@link openUDPSocket} once (later changes to `options` do not reach the
+ * socket): its own fields, then a copy of the other own enumerable fields (the socket options, as
+ * a rest copy would). Never throws: a field that cannot be read is an error naming it.
+ */
+function readOpenOptions(options: unknown): OpenSettings | UDPSocketError {
+  const op = 'createUDPSocket';
+  const own = readOptions(op, options, OWN_FIELDS);
+  if (own instanceof UDPSocketError) return own;
+  const socketOptions: Record<PropertyKey, unknown> = {};
+  if (options !== null && options !== undefined) {
+    const source = options as Record<PropertyKey, unknown>;
+    let keys: PropertyKey[];
+    try {
+      keys = Reflect.ownKeys(source);
+    } catch (thrown) {
+      return unreadableOption(op, thrown, 'options');
+    }
+    for (const key of keys) {
+      if ((OWN_FIELDS as ReadonlyArray<PropertyKey>).includes(key)) continue;
+      try {
+        if (Object.prototype.propertyIsEnumerable.call(source, key)) socketOptions[key] = source[key];
+      } catch (thrown) {
+        return unreadableOption(op, thrown, `options.${String(key)}`);
+      }
+    }
+  }
+  return { ...(own as OpenSettings), socketOptions: socketOptions as UDPSocketOptions };
+}
+
 /**
  * Opens a UDP socket as a **cold** resource: each subscription creates a socket, binds it, and
  * emits its {@link RxUDPSocket} once the socket is listening; unsubscribing closes the socket.
@@ -48,8 +84,9 @@ export interface OpenUDPSocketOptions extends UDPSocketOptions {
  * and closes the socket; a socket that is closed from the start (a driver that could not open
  * it) makes it error with the reason the socket reports. It completes when the socket is closed
  * by someone else (`rx.close()`), or when its `signal` (a socket option) is aborted.
- * `null` options are no options; options, `create` or `scheduler` of the wrong type, or a `create`
- * that returns no socket, make it error with `ERR_INVALID_ARG_TYPE` when subscribed.
+ * `null` options are no options; options, `create` or `scheduler` of the wrong type, options that
+ * cannot be read (a throwing getter, a revoked Proxy: the error names the field), or a `create`
+ * that returns no socket, make it error with `ERR_INVALID_ARG_TYPE` when subscribed; it never throws.
  *
  * @param options - type, port, address, socket options, or a `create` factory.
  * @returns a cold Observable of one {@link RxUDPSocket}.
@@ -59,16 +96,8 @@ export interface OpenUDPSocketOptions extends UDPSocketOptions {
  *   .subscribe(); // an echo server, closed on unsubscribe
  */
 export function openUDPSocket(options?: OpenUDPSocketOptions | null): Observable<RxUDPSocket> {
-  const opts = optionsOf<OpenUDPSocketOptions>('createUDPSocket', options);
-  if (opts instanceof UDPSocketError) return throwError(() => opts);
-  let read: Pick<OpenUDPSocketOptions, 'type' | 'port' | 'address' | 'create' | 'scheduler'> & { socketOptions: UDPSocketOptions };
-  try {
-    // Read once (a rest copy): later changes to `options` do not reach the socket.
-    const { type, port, address, create, scheduler, ...socketOptions } = opts;
-    read = { type, port, address, create, scheduler, socketOptions };
-  } catch (thrown) {
-    return throwError(() => unreadableOption('createUDPSocket', thrown));
-  }
+  const read = readOpenOptions(options);
+  if (read instanceof UDPSocketError) return throwError(() => read);
   const { type, port, address, create, scheduler, socketOptions } = read;
   const error = checkFunction('createUDPSocket', 'create', create, true) ?? checkScheduler('createUDPSocket', scheduler);
   if (error !== undefined) return throwError(() => error);

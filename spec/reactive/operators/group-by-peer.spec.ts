@@ -44,6 +44,27 @@ describe('groupByPeer', () => {
     });
   });
 
+  it('reads idle once: a getter returning 10 then -5 passes the check with 10, and the sessions last 10 frames', () => {
+    const scheduler = marbles();
+    let reads = 0;
+    const options = {
+      get idle(): number {
+        reads++;
+        return reads === 1 ? 10 : -5;
+      },
+      scheduler,
+    };
+    scheduler.run(({ cold, expectObservable }) => {
+      const msg = { message: new ArrayBuffer(1), remoteInfo: { address: '127.0.0.1', family: 'IPv4', port: 1, size: 1 }, localInfo: { address: '127.0.0.1', family: 'IPv4', port: 7, size: 1 } };
+      const sessions$ = cold('a', { a: msg }).pipe(
+        groupByPeer(options),
+        mergeMap((session) => session.pipe(toArray(), map(() => 'ended'))),
+      );
+      expectObservable(sessions$, '^ 20ms !').toBe('10ms e', { e: 'ended' });
+    });
+    expect(reads).toBe(1);
+  });
+
   it('peerKey writes IPv6 addresses in brackets', () => {
     expect(peerKey({ address: '::1', port: 53 })).toBe('[::1]:53');
     expect(peerKey({ address: '127.0.0.1', port: 53 })).toBe('127.0.0.1:53');

@@ -1,6 +1,7 @@
 import { UDPSocketError } from '../../errors';
 import { checkNumber } from '../../internal/validators';
 import type { UDPMessage, UDPMessageResult } from '../../socket/types';
+import { countersOf, readOptions } from './validate';
 
 /**
  * The default limit of `reply`'s amplification guard: reply bytes per request byte. QUIC lets a
@@ -22,6 +23,8 @@ export interface ReplyCounters {
   /** Bytes of the dropped replies. */
   droppedBytes: number;
 }
+
+const COUNTERS: ReadonlyArray<keyof ReplyCounters> = ['requestBytes', 'replyBytes', 'dropped', 'droppedBytes'];
 
 /** The UTF-8 length of a string, without encoding it. */
 function utf8Length(text: string): number {
@@ -90,21 +93,14 @@ export class AmplificationGuard {
  * @internal
  */
 export function amplificationGuardOf(options: unknown): AmplificationGuard | undefined | UDPSocketError {
-  if (options === null || options === undefined) return new AmplificationGuard(DEFAULT_AMPLIFICATION_LIMIT, undefined);
-  const { amplificationLimit = DEFAULT_AMPLIFICATION_LIMIT, counters } = options as {
-    amplificationLimit?: unknown;
-    counters?: unknown;
-  };
+  const opts = readOptions('send', options, ['amplificationLimit', 'counters']);
+  if (opts instanceof UDPSocketError) return opts;
+  const { amplificationLimit = DEFAULT_AMPLIFICATION_LIMIT } = opts;
   const error = checkNumber('send', 'amplificationLimit', amplificationLimit, { min: 0, infinity: true });
   if (error !== undefined) return error;
-  if (counters !== undefined && (counters === null || typeof counters !== 'object')) {
-    return new UDPSocketError('ERR_INVALID_ARG_TYPE', 'send', `counters must be an object, got ${String(counters)}`);
-  }
-  if (counters !== undefined) {
-    const fields = counters as Record<string, unknown>;
-    for (const name of ['requestBytes', 'replyBytes', 'dropped', 'droppedBytes']) if (typeof fields[name] !== 'number') fields[name] = 0;
-  }
+  const counters = countersOf<ReplyCounters>('send', opts.counters, COUNTERS);
+  if (counters instanceof UDPSocketError) return counters;
   const limit = amplificationLimit as number;
   if (limit === Infinity && counters === undefined) return undefined;
-  return new AmplificationGuard(limit, counters as ReplyCounters | undefined);
+  return new AmplificationGuard(limit, counters);
 }

@@ -4,7 +4,7 @@ import type { UDPMessage, UDPSendCallback, UDPSendOption, UDPSocketLike } from '
 import type { SendReceipt, UDPTarget } from '../types';
 import { canConfirm, type ConfirmingSocket } from './capabilities';
 import { Fifo } from './fifo';
-import { checkFunction, checkNumber, optionsOf, readSendOption } from './validate';
+import { checkFunction, checkNumber, readOptions, readSendOption } from './validate';
 
 /** The default bound on datagrams handed to the socket and not yet confirmed. */
 export const DEFAULT_CONCURRENCY = 1024;
@@ -29,7 +29,7 @@ export interface SendLimits {
  * @returns the limits, or the error the operator reports when subscribed.
  */
 export function sendLimitsOf(operation: UDPOperation, options: unknown): SendLimits | UDPSocketError {
-  const opts = optionsOf<{ concurrency?: unknown; bufferSize?: unknown; overflow?: unknown; onDrop?: unknown }>(operation, options);
+  const opts = readOptions(operation, options, ['concurrency', 'bufferSize', 'overflow', 'onDrop']);
   if (opts instanceof UDPSocketError) return opts;
   const { concurrency = DEFAULT_CONCURRENCY, bufferSize = Infinity, overflow = 'error', onDrop } = opts;
   const error =

@@ -1,6 +1,6 @@
 import { ipFamily } from '../../internal/ip';
 import { throwError, type OperatorFunction } from 'rxjs';
-import { UDPSocketError, type UDPOperation } from '../../errors';
+import { UDPSocketError, reasonOf, type UDPOperation } from '../../errors';
 import type { UDPMessage, UDPSendOption } from '../../socket/types';
 import type { UDPTarget } from '../types';
 import { checkAddress, checkPort, describe, unreadableOption } from '../../internal/validators';
@@ -57,8 +57,71 @@ const NO_OPTIONS = Object.freeze({});
  */
 export function optionsOf<O extends object>(operation: UDPOperation, options: unknown, name = 'options'): O | UDPSocketError {
   if (options === undefined || options === null) return NO_OPTIONS as O;
-  if (typeof options === 'object' && !Array.isArray(options)) return options as O;
+  let array: boolean;
+  try {
+    array = Array.isArray(options); // throws for a revoked Proxy
+  } catch (thrown) {
+    return unreadableOption(operation, thrown, name);
+  }
+  if (typeof options === 'object' && !array) return options as O;
   return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `${name} must be an object, got ${describe(options)}`);
+}
+
+/**
+ * Reads the fields `names` of an options argument, each exactly once, into a plain object: the
+ * caller checks and uses what was read, so a getter cannot pass a check with one value and be
+ * used with another. Options that are not an object are reported as by {@link optionsOf}; a
+ * field whose read throws (a getter, a Proxy trap, a revoked Proxy) is `ERR_INVALID_ARG_TYPE`
+ * naming it (`options.idle could not be read: ...`).
+ * @returns the fields read (absent ones `undefined`), or the error to report.
+ */
+export function readOptions<K extends string>(operation: UDPOperation, options: unknown, names: readonly K[]): { [P in K]?: unknown } | UDPSocketError {
+  const opts = optionsOf<Record<string, unknown>>(operation, options);
+  if (opts instanceof UDPSocketError) return opts;
+  const read: { [P in K]?: unknown } = {};
+  for (const name of names) {
+    try {
+      read[name] = opts[name];
+    } catch (thrown) {
+      return unreadableOption(operation, thrown, `options.${name}`);
+    }
+  }
+  return read;
+}
+
+/**
+ * Readies a `counters` option: an object whose fields `names` an operator keeps counting. A field
+ * that is not a number starts at 0. Each field is written once here, so an object that cannot
+ * take the counts — frozen, sealed without the field, a read-only field, a Proxy that refuses —
+ * is reported now (`ERR_INVALID_ARG_VALUE`, naming `counters`) instead of throwing at some later
+ * datagram or teardown. Not an object, or a field that cannot be read, is `ERR_INVALID_ARG_TYPE`.
+ * @returns the counters, `undefined` when absent, or the error to report.
+ */
+export function countersOf<C extends object>(operation: UDPOperation, value: unknown, names: ReadonlyArray<keyof C & string>): C | UDPSocketError | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object') {
+    return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `counters must be an object, got ${describe(value)}`);
+  }
+  const counters = value as Record<string, unknown>;
+  for (const name of names) {
+    let count: unknown;
+    try {
+      count = counters[name];
+    } catch (thrown) {
+      return unreadableOption(operation, thrown, `counters.${name}`);
+    }
+    try {
+      counters[name] = typeof count === 'number' ? count : 0; // strict mode: a refused write throws
+    } catch (thrown) {
+      return new UDPSocketError(
+        'ERR_INVALID_ARG_VALUE',
+        operation,
+        `counters must be an object the operator can write its counts to (not frozen, sealed or read-only): counters.${name}: ${reasonOf(thrown)}`,
+        { cause: thrown },
+      );
+    }
+  }
+  return value as C;
 }
 
 /**

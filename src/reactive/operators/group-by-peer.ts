@@ -13,7 +13,8 @@ import {
 import { UDPSocketError } from '../../errors';
 import { PeerTable, type PeerEntry } from '../internal/peer-table';
 import { schedulerOf, type SocketInput } from '../internal/rx-of';
-import { MAX_DELAY, checkNumber, checkScheduler, checkSocket, failing, optionsOf } from '../internal/validate';
+import { MAX_DELAY, checkNumber, checkScheduler, checkSocket, countersOf, failing, readOptions } from '../internal/validate';
+import { describe, unreadableOption } from '../../internal/validators';
 import { infoOf, type FromSender } from './filter-by-peer';
 
 /** The default bound on live sessions of {@link groupByPeer}. */
@@ -64,7 +65,11 @@ export interface GroupByPeerOptions {
    * @default 'end-idlest'
    */
   whenFull?: PeerTablePolicy;
-  /** An object whose fields the operator keeps counting (sessions opened, ended, evicted, datagrams dropped). */
+  /**
+   * An object whose fields the operator keeps counting (sessions opened, ended, evicted, datagrams
+   * dropped); a field that is not a number starts at 0. It must take writes: a frozen or sealed
+   * object without the fields, or read-only fields, errors the operator with `ERR_INVALID_ARG_VALUE`.
+   */
   counters?: GroupByPeerCounters;
   /**
    * The socket the messages come from: the idle timers run on its scheduler (virtual time on the
@@ -197,17 +202,48 @@ class Sessions {
   }
 }
 
-/** Reads and checks the `counters` option: missing or non-number fields start at 0. */
-function countersOf(value: unknown): GroupByPeerCounters | UDPSocketError | undefined {
-  if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object') {
-    return new UDPSocketError('ERR_INVALID_ARG_TYPE', 'receive', `counters must be an object, got ${String(value)}`);
+const COUNTERS: ReadonlyArray<keyof GroupByPeerCounters> = ['live', 'opened', 'idled', 'evicted', 'dropped'];
+
+/** The checked options of one `groupByPeer`. */
+interface GroupByPeerSettings {
+  readonly idle: number;
+  readonly maxPeers: number;
+  readonly whenFull: PeerTablePolicy;
+  readonly scheduler: SchedulerLike;
+  readonly counters: GroupByPeerCounters | undefined;
+}
+
+/** Reads each option of {@link groupByPeer} once and checks it; never throws (an unreadable option is an error). */
+function settingsOf(options: unknown): GroupByPeerSettings | UDPSocketError {
+  const op = 'receive';
+  try {
+    const opts = readOptions(op, options, ['idle', 'maxPeers', 'whenFull', 'counters', 'socket', 'scheduler']);
+    if (opts instanceof UDPSocketError) return opts;
+    const { idle, maxPeers, whenFull = 'end-idlest', socket, scheduler } = opts;
+    const error =
+      (idle === undefined ? undefined : checkNumber(op, 'idle', idle, { min: 0, max: MAX_DELAY })) ??
+      (maxPeers === undefined ? undefined : checkNumber(op, 'maxPeers', maxPeers, { min: 1, integer: true, infinity: true })) ??
+      (whenFull === 'end-idlest' || whenFull === 'drop-new'
+        ? undefined
+        : new UDPSocketError('ERR_INVALID_ARG_TYPE', op, `whenFull must be 'end-idlest' or 'drop-new', got ${describe(whenFull)}`)) ??
+      (socket === undefined ? undefined : checkSocket(op, socket)) ??
+      checkScheduler(op, scheduler);
+    if (error !== undefined) return error;
+    const counters = countersOf<GroupByPeerCounters>(op, opts.counters, COUNTERS);
+    if (counters instanceof UDPSocketError) return counters;
+    return {
+      idle: (idle as number | undefined) ?? Infinity,
+      maxPeers: (maxPeers as number | undefined) ?? DEFAULT_MAX_PEERS,
+      whenFull: whenFull as PeerTablePolicy,
+      scheduler:
+        socket !== undefined
+          ? schedulerOf(socket as SocketInput, scheduler as SchedulerLike | undefined)
+          : ((scheduler as SchedulerLike | undefined) ?? asyncScheduler),
+      counters,
+    };
+  } catch (thrown) {
+    return unreadableOption(op, thrown);
   }
-  const counters = value as Record<string, unknown>;
-  for (const name of ['live', 'opened', 'idled', 'evicted', 'dropped']) {
-    if (typeof counters[name] !== 'number') counters[name] = 0;
-  }
-  return value as GroupByPeerCounters;
 }
 
 /**
@@ -222,10 +258,12 @@ function countersOf(value: unknown): GroupByPeerCounters | UDPSocketError | unde
  * keeps talking keeps its session through a flood of one-shot forged sources. `counters` counts
  * sessions opened, idled, evicted, live, and datagrams dropped.
  *
- * A bad argument errors the operator when subscribed: `ERR_INVALID_ARG_TYPE` for options, `idle`,
- * `maxPeers`, `whenFull`, `counters`, `socket` or `scheduler` of the wrong type, `ERR_OUT_OF_RANGE`
- * for an `idle` that is not a finite number in 0–2147483647 (NaN and negative included) or a
- * `maxPeers` that is not an integer >= 1 or `Infinity`; `null` options are no options.
+ * A bad argument errors the operator when subscribed, never throws: `ERR_INVALID_ARG_TYPE` for
+ * options, `idle`, `maxPeers`, `whenFull`, `counters`, `socket` or `scheduler` of the wrong type, or
+ * options that cannot be read (a throwing getter, a revoked Proxy; the error names the field),
+ * `ERR_OUT_OF_RANGE` for an `idle` that is not a finite number in 0–2147483647 (NaN and negative
+ * included) or a `maxPeers` that is not an integer >= 1 or `Infinity`, `ERR_INVALID_ARG_VALUE` for
+ * `counters` it cannot write to; `null` options are no options. Each option is read once, here.
  *
  * @param options - `idle` ms, `maxPeers`, `whenFull`, `counters`, and the `socket` (or
  * `scheduler`) whose scheduler runs the idle timers.
@@ -240,23 +278,9 @@ function countersOf(value: unknown): GroupByPeerCounters | UDPSocketError | unde
 export function groupByPeer<T extends FromSender>(
   options?: GroupByPeerOptions | null,
 ): OperatorFunction<T, GroupedObservable<string, T>> {
-  const opts = optionsOf<GroupByPeerOptions>('receive', options);
-  if (opts instanceof UDPSocketError) return failing(opts);
-  const { whenFull = 'end-idlest' } = opts;
-  const error =
-    (opts.idle === undefined ? undefined : checkNumber('receive', 'idle', opts.idle, { min: 0, max: MAX_DELAY })) ??
-    (opts.maxPeers === undefined ? undefined : checkNumber('receive', 'maxPeers', opts.maxPeers, { min: 1, integer: true, infinity: true })) ??
-    (whenFull === 'end-idlest' || whenFull === 'drop-new'
-      ? undefined
-      : new UDPSocketError('ERR_INVALID_ARG_TYPE', 'receive', `whenFull must be 'end-idlest' or 'drop-new', got ${String(whenFull)}`)) ??
-    (opts.socket === undefined ? undefined : checkSocket('receive', opts.socket)) ??
-    checkScheduler('receive', opts.scheduler);
-  if (error !== undefined) return failing(error);
-  const counters = countersOf(opts.counters);
-  if (counters instanceof UDPSocketError) return failing(counters);
-  const idle = opts.idle ?? Infinity;
-  const maxPeers = opts.maxPeers ?? DEFAULT_MAX_PEERS;
-  const scheduler = opts.socket !== undefined ? schedulerOf(opts.socket, opts.scheduler) : (opts.scheduler ?? asyncScheduler);
+  const settings = settingsOf(options);
+  if (settings instanceof UDPSocketError) return failing(settings);
+  const { idle, maxPeers, whenFull, scheduler, counters } = settings;
   return (source) =>
     new Observable<GroupedObservable<string, T>>((subscriber) => {
       const sessions = new Sessions(maxPeers, whenFull, idle, scheduler, counters);

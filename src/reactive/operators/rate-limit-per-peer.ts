@@ -1,10 +1,10 @@
 import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { UDPSocketError } from '../../errors';
-import { checkNumber, checkScheduler } from '../../internal/validators';
+import { checkNumber, checkScheduler, describe, unreadableOption } from '../../internal/validators';
 import { operate } from '../internal/operate';
 import { PeerTable, type PeerEntry } from '../internal/peer-table';
 import { schedulerOf, type SocketInput } from '../internal/rx-of';
-import { checkSocket, failing, optionsOf } from '../internal/validate';
+import { checkSocket, countersOf, failing, readOptions } from '../internal/validate';
 import { infoOf, type FromSender } from './filter-by-peer';
 import { peerKey } from './group-by-peer';
 
@@ -51,7 +51,11 @@ export interface RateLimitPerPeerOptions {
    * @default 'address'
    */
   key?: RateLimitKey;
-  /** An object whose fields the operator keeps counting (passed, dropped, peers, evicted). */
+  /**
+   * An object whose fields the operator keeps counting (passed, dropped, peers, evicted); a field
+   * that is not a number starts at 0. It must take writes: a frozen or sealed object without the
+   * fields, or read-only fields, errors the operator with `ERR_INVALID_ARG_VALUE`.
+   */
   counters?: RateLimitCounters;
   /** The socket the messages come from: the buckets refill on its scheduler's clock. */
   socket?: SocketInput;
@@ -73,17 +77,52 @@ interface Bucket extends PeerEntry {
 /** One token, in the bucket's unit. */
 const TOKEN = 1000;
 
-/** Reads and checks the `counters` option: missing or non-number fields start at 0. */
-function countersOf(value: unknown): RateLimitCounters | UDPSocketError | undefined {
-  if (value === undefined) return undefined;
-  if (value === null || typeof value !== 'object') {
-    return new UDPSocketError('ERR_INVALID_ARG_TYPE', 'receive', `counters must be an object, got ${String(value)}`);
+const COUNTERS: ReadonlyArray<keyof RateLimitCounters> = ['passed', 'dropped', 'peers', 'evicted'];
+
+/** The checked options of one `rateLimitPerPeer`. */
+interface RateLimitSettings {
+  readonly rate: number;
+  /** The bucket's size, in thousandths of a token. */
+  readonly capacity: number;
+  readonly maxPeers: number;
+  readonly byAddress: boolean;
+  readonly scheduler: SchedulerLike;
+  readonly counters: RateLimitCounters | undefined;
+}
+
+/** Reads each option of {@link rateLimitPerPeer} once and checks it; never throws (an unreadable option is an error). */
+function settingsOf(options: unknown): RateLimitSettings | UDPSocketError {
+  const op = 'receive';
+  try {
+    const opts = readOptions(op, options, ['rate', 'burst', 'maxPeers', 'key', 'counters', 'socket', 'scheduler']);
+    if (opts instanceof UDPSocketError) return opts;
+    const { rate = 100, burst, maxPeers = 4096, key = 'address', socket, scheduler } = opts;
+    const error =
+      checkNumber(op, 'rate', rate, { min: 0, above: true }) ??
+      (burst === undefined ? undefined : checkNumber(op, 'burst', burst, { min: 1 })) ??
+      checkNumber(op, 'maxPeers', maxPeers, { min: 1, integer: true, infinity: true }) ??
+      (key === 'address' || key === 'peer'
+        ? undefined
+        : new UDPSocketError('ERR_INVALID_ARG_TYPE', op, `key must be 'address' or 'peer', got ${describe(key)}`)) ??
+      (socket === undefined ? undefined : checkSocket(op, socket)) ??
+      checkScheduler(op, scheduler);
+    if (error !== undefined) return error;
+    const counters = countersOf<RateLimitCounters>(op, opts.counters, COUNTERS);
+    if (counters instanceof UDPSocketError) return counters;
+    return {
+      rate: rate as number,
+      capacity: ((burst as number | undefined) ?? Math.max(1, rate as number)) * TOKEN,
+      maxPeers: maxPeers as number,
+      byAddress: key === 'address',
+      scheduler:
+        socket !== undefined
+          ? schedulerOf(socket as SocketInput, scheduler as SchedulerLike | undefined)
+          : ((scheduler as SchedulerLike | undefined) ?? asyncScheduler),
+      counters,
+    };
+  } catch (thrown) {
+    return unreadableOption(op, thrown);
   }
-  const counters = value as Record<string, unknown>;
-  for (const name of ['passed', 'dropped', 'peers', 'evicted']) {
-    if (typeof counters[name] !== 'number') counters[name] = 0;
-  }
-  return value as RateLimitCounters;
 }
 
 /**
@@ -96,10 +135,12 @@ function countersOf(value: unknown): RateLimitCounters | UDPSocketError | undefi
  * per-source limit: a flood from many forged sources passes `burst` datagrams per source; bound
  * what they cost with `groupByPeer`'s `maxPeers` and `reply`'s amplification guard.
  *
- * A bad argument errors the operator when subscribed: `ERR_INVALID_ARG_TYPE` for options of the
- * wrong type, `ERR_OUT_OF_RANGE` for a `rate` not > 0, a `burst` not >= 1 or a `maxPeers` not an
- * integer >= 1 (or `Infinity`). A value without `remoteInfo` errors the stream with
- * `ERR_INVALID_ARG_TYPE`.
+ * A bad argument errors the operator when subscribed, never throws: `ERR_INVALID_ARG_TYPE` for
+ * options, `key`, `counters`, `socket` or `scheduler` of the wrong type, or options that cannot be
+ * read (a throwing getter, a revoked Proxy; the error names the field), `ERR_OUT_OF_RANGE` for a
+ * `rate` not > 0, a `burst` not >= 1 or a `maxPeers` not an integer >= 1 (or `Infinity`),
+ * `ERR_INVALID_ARG_VALUE` for `counters` it cannot write to. Each option is read once, here. A
+ * value without `remoteInfo` errors the stream with `ERR_INVALID_ARG_TYPE`.
  *
  * @param options - `rate`, `burst`, `maxPeers`, `key`, `counters`, and the `socket` (or `scheduler`).
  * @returns an operator letting through the messages within each source's limit.
@@ -111,24 +152,9 @@ function countersOf(value: unknown): RateLimitCounters | UDPSocketError | undefi
  * ).subscribe();
  */
 export function rateLimitPerPeer<T extends FromSender>(options?: RateLimitPerPeerOptions | null): MonoTypeOperatorFunction<T> {
-  const opts = optionsOf<RateLimitPerPeerOptions>('receive', options);
-  if (opts instanceof UDPSocketError) return failing(opts);
-  const { rate = 100, maxPeers = 4096, key = 'address' } = opts;
-  const error =
-    checkNumber('receive', 'rate', rate, { min: 0, above: true }) ??
-    (opts.burst === undefined ? undefined : checkNumber('receive', 'burst', opts.burst, { min: 1 })) ??
-    checkNumber('receive', 'maxPeers', maxPeers, { min: 1, integer: true, infinity: true }) ??
-    (key === 'address' || key === 'peer'
-      ? undefined
-      : new UDPSocketError('ERR_INVALID_ARG_TYPE', 'receive', `key must be 'address' or 'peer', got ${String(key)}`)) ??
-    (opts.socket === undefined ? undefined : checkSocket('receive', opts.socket)) ??
-    checkScheduler('receive', opts.scheduler);
-  if (error !== undefined) return failing(error);
-  const counters = countersOf(opts.counters);
-  if (counters instanceof UDPSocketError) return failing(counters);
-  const capacity = (opts.burst ?? Math.max(1, rate)) * TOKEN;
-  const scheduler = opts.socket !== undefined ? schedulerOf(opts.socket, opts.scheduler) : (opts.scheduler ?? asyncScheduler);
-  const byAddress = key === 'address';
+  const settings = settingsOf(options);
+  if (settings instanceof UDPSocketError) return failing(settings);
+  const { rate, capacity, maxPeers, byAddress, scheduler, counters } = settings;
   return (source) =>
     new Observable<T>((subscriber) => {
       const table = new PeerTable<Bucket>(maxPeers);

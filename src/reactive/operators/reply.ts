@@ -3,7 +3,7 @@ import type { UDPMessage, UDPMessageResult } from '../../socket/types';
 import { rawOf, type SocketInput } from '../internal/rx-of';
 import { UDPSocketError, reasonOf, toUDPSocketError } from '../../errors';
 import { SendRun, sendLimitsOf, type SendLimits } from '../internal/send-run';
-import { checkFunction, checkSocket, failing } from '../internal/validate';
+import { checkFunction, checkSocket, failing, readOptions } from '../internal/validate';
 import { unreadableOption } from '../../internal/validators';
 import type { SendReceipt } from '../types';
 import { infoOf } from './filter-by-peer';
@@ -42,7 +42,11 @@ export interface ReplyOptions extends SendToOptions {
    * @default 3 (QUIC's limit for an unvalidated address, RFC 9000 §8.1)
    */
   amplificationLimit?: number;
-  /** An object whose fields the guard keeps counting: request and reply bytes, replies dropped and their bytes. */
+  /**
+   * An object whose fields the guard keeps counting: request and reply bytes, replies dropped and
+   * their bytes; a field that is not a number starts at 0. It must take writes: a frozen or sealed
+   * object without the fields, or read-only fields, errors the operator with `ERR_INVALID_ARG_VALUE`.
+   */
   counters?: ReplyCounters;
 }
 
@@ -63,7 +67,9 @@ function settingsOf(socket: unknown, project: unknown, options: unknown): ReplyS
     if (limits instanceof UDPSocketError) return limits;
     const guard = amplificationGuardOf(options);
     if (guard instanceof UDPSocketError) return guard;
-    const onError = options === null || options === undefined ? undefined : (options as ReplyOptions).onError;
+    const read = readOptions(op, options, ['onError']);
+    if (read instanceof UDPSocketError) return read;
+    const onError = read.onError as ReplyOptions['onError'] | undefined;
     if (
       onError !== undefined &&
       typeof onError !== 'function' &&
@@ -115,10 +121,11 @@ function replyFailed(cause: unknown): UDPSocketError {
  * goes on. Completes when the source and every returned Observable completed and all replies
  * were sent; an error of the source errors it.
  *
- * A socket or options of the wrong type (or unreadable), a `project` that is not a function, or
- * an `onError` that is neither a function nor an observer, make the operator error with
- * `ERR_INVALID_ARG_TYPE` when subscribed; `concurrency` / `bufferSize` / `overflow` are checked as
- * by `sendTo`, `amplificationLimit` must be a number >= 0 or `Infinity` (`ERR_OUT_OF_RANGE`).
+ * A socket or options of the wrong type (or unreadable: the error names the field), a `project`
+ * that is not a function, or an `onError` that is neither a function nor an observer, make the
+ * operator error with `ERR_INVALID_ARG_TYPE` when subscribed; `concurrency` / `bufferSize` /
+ * `overflow` are checked as by `sendTo`, `amplificationLimit` must be a number >= 0 or `Infinity`
+ * (`ERR_OUT_OF_RANGE`), and `counters` it cannot write to is `ERR_INVALID_ARG_VALUE`.
  *
  * @param socket - the socket that received the messages (an {@link RxUDPSocket} or a plain socket).
  * @param project - maps a message (and its index) to the reply.
