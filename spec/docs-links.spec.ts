@@ -82,6 +82,29 @@ describe('links in README.md and docs/*.md', () => {
     const links = new Set(relativeLinksOf(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).map((link) => link.split('#')[0]));
     expect(markdownFiles().filter((file) => file !== 'README.md' && !links.has(file))).toEqual([]);
   });
+
+  it('the README lists each guide once: one bullet per docs/*.md', () => {
+    const bullets = fs
+      .readFileSync(path.join(root, 'README.md'), 'utf8')
+      .split('\n')
+      .map((line) => /^- \[[^\]]+\]\((docs\/[^)#]+\.md)\)/.exec(line)?.[1])
+      .filter((guide): guide is string => guide !== undefined);
+    expect(bullets.filter((guide, i) => bullets.indexOf(guide) !== i)).toEqual([]);
+  });
+});
+
+describe('stray text in the guides', () => {
+  it('no line of prose in docs/*.md is a lone closing bracket or parenthesis (left by an edit)', () => {
+    const stray = markdownFiles()
+      .filter((file) => file.startsWith('docs/'))
+      .flatMap((file) =>
+        prose(fs.readFileSync(path.join(root, file), 'utf8'))
+          .split('\n')
+          .filter((line) => /^[)\]]+[.,;:]?\s*$/.test(line))
+          .map((line) => `${file}: ${line}`),
+      );
+    expect(stray).toEqual([]);
+  });
 });
 
 describe('recipes run in CI', () => {
