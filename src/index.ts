@@ -60,6 +60,7 @@ export type {
   CodecValue,
   DecodeErrorHandler,
   DecodeInput,
+  DroppedReply,
   FromSender,
   FromUDPSocketOptions,
   GroupByPeerCounters,

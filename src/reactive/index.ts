@@ -11,7 +11,7 @@ export type { SendOverflow } from './internal/send-run';
 export { request } from './operators/request';
 export type { RequestOptions } from './operators/request';
 export { reply } from './operators/reply';
-export type { ReplyErrorHandler, ReplyOptions, ReplyResult } from './operators/reply';
+export type { DroppedReply, ReplyErrorHandler, ReplyOptions, ReplyResult } from './operators/reply';
 export type { ReplyCounters } from './internal/amplification';
 export { bytes, json, text } from './operators/codec';
 export type { CodecValue, JsonCodecOptions, UDPBytes, UDPCodec } from './operators/codec';

@@ -1,5 +1,5 @@
 import { EMPTY, Observable, firstValueFrom, map, of, take, toArray, lastValueFrom } from 'rxjs';
-import { UDPSocketError, fromUDPSocket, reply, request, type UDPMessageResult } from 'rxjs-udp';
+import { UDPSocketError, fromUDPSocket, reply, request, type DroppedReply, type UDPMessageResult } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { ManualConfirmSocket, useLoopbackSockets, marbles, textOf, outcomeOf } from '../../helpers/reactive';
 import { WeChatStandIn } from '../../helpers/wechat-stand-in';
@@ -170,5 +170,22 @@ describe('reply: each receipt and each failure belongs to its own reply, whateve
     socket.confirmAt(1);
     socket.confirmAt(0, new UDPSocketError('EMSGSIZE', 'send', 'message too long'));
     expect(events).toEqual(['receipt re two to 1002', 'failed EMSGSIZE for one', 'complete']);
+  });
+});
+
+describe('reply: onDrop', () => {
+  it('gets each dropped reply as a DroppedReply: where it was going, its payload and the request it answered', () => {
+    const socket = new ManualConfirmSocket();
+    const requestOf = (text: string, port: number): UDPMessageResult =>
+      ({ message: new TextEncoder().encode(text).buffer, remoteInfo: { address: '127.0.0.1', family: 'IPv4', port, size: text.length } }) as never;
+    const drops: string[] = [];
+    const onDrop = (dropped: DroppedReply, count: number): void => {
+      drops.push(`${dropped.address}:${dropped.port} ${String(dropped.message)} for ${textOf(dropped.request)} from ${dropped.request.remoteInfo.port} #${count}`);
+    };
+    of(requestOf('one', 1001), requestOf('two', 1002))
+      .pipe(reply(socket as never, (m) => `re ${textOf(m)}`, { concurrency: 1, bufferSize: 0, overflow: 'drop-newest', onDrop }))
+      .subscribe();
+    expect(socket.sent).toEqual(['re one']);
+    expect(drops).toEqual(['127.0.0.1:1002 re two for two from 1002 #1']);
   });
 });

@@ -25,8 +25,29 @@ export type ReplyErrorHandler =
       next(error: UDPSocketError, message: UDPMessageResult): void;
     };
 
+/**
+ * A reply datagram {@link reply} dropped under its `overflow` policy, never sent: where it was
+ * going, its payload, and the request it answered. What `onDrop` gets.
+ */
+export interface DroppedReply {
+  /** The requester's address: where the reply was going. */
+  readonly address: string;
+  /** The requester's port. */
+  readonly port: number;
+  /** The reply's payload, as `project` (or its Observable) gave it. */
+  readonly message: UDPMessage;
+  /** The request it answered. */
+  readonly request: UDPMessageResult;
+}
+
 /** Options of {@link reply}: those of {@link sendTo}, and where failures go. */
-export interface ReplyOptions extends SendToOptions {
+export interface ReplyOptions extends Omit<SendToOptions, 'onDrop'> {
+  /**
+   * Called with each reply dropped under the `overflow` policies (a {@link DroppedReply}: where
+   * it was going, its payload and its request) and the running count of drops. A throw errors
+   * the stream.
+   */
+  onDrop?: (reply: DroppedReply, dropped: number) => void;
   /**
    * Receives each request that could not be answered — `project` threw, its Observable errored,
    * or the reply datagram failed — with the `UDPSocketError` (`ERR_REPLY_FAILED` with the thrown
@@ -89,13 +110,11 @@ function settingsOf(socket: unknown, project: unknown, options: unknown): ReplyS
   }
 }
 
-/** A reply datagram as `reply` hands it to its send loop: the send option, and the request it answers. */
-interface Answer {
-  readonly address: string;
-  readonly port: number;
-  readonly message: UDPMessage;
-  readonly request: UDPMessageResult;
-}
+/**
+ * A reply datagram as `reply` hands it to its send loop: the send option, and the request it
+ * answers — the very object `onDrop` gets when the loop drops it.
+ */
+type Answer = DroppedReply;
 
 /** The error reported for a request whose project (or its Observable) failed. */
 function replyFailed(cause: unknown): UDPSocketError {
@@ -129,7 +148,7 @@ function replyFailed(cause: unknown): UDPSocketError {
  *
  * @param socket - the socket that received the messages (an {@link RxUDPSocket} or a plain socket).
  * @param project - maps a message (and its index) to the reply.
- * @param options - `concurrency`, `bufferSize`, `overflow`, `onDrop` as for `sendTo`, `onError`,
+ * @param options - `concurrency`, `bufferSize`, `overflow` as for `sendTo`, `onDrop` (each dropped {@link DroppedReply}), `onError`,
  * `amplificationLimit` and `counters`.
  * @returns an operator from received messages to receipts of the replies.
  * @example
