@@ -275,8 +275,9 @@ function checkSettings<T>(args: Arguments, checked: UDPTarget): RequestSettings<
  * is refused when subscribed (the error names `match`). A reply nobody waits for is dropped.
  *
  * With no reply after `timeout` ms the datagram is sent again, `retries` times; after the last
- * wait the request errors with a {@link RequestTimeoutError} (code `ETIMEDOUT`) — `(retries + 1) ×
- * timeout` after the request with the default backoff. When several requests fall due together,
+ * wait the request errors with a {@link RequestTimeoutError} (code `ETIMEDOUT`) — about
+ * `(retries + 1) × timeout` after the request with the default backoff (later when its
+ * retransmissions were spread among others due at the same time). When several requests fall due together,
  * their retransmissions are spread over half a wait instead of leaving as one burst. Replies are
  * emitted as they arrive; the operator completes once the source completed and every request
  * was answered. Unsubscribing cancels every pending exchange; with the last request on the
