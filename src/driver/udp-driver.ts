@@ -45,7 +45,8 @@ export interface UDPHandleOptions {
   sendBufferSize?: number;
   /**
    * Hostname resolution; IP literals never reach it. The socket layer hands it over already
-   * bounded by `lookupTimeout`: a driver uses it as it is.
+   * bounded by `lookupTimeout` and guarded (`LookupGuard`: one answer, an IP address string or an error, never a throw); a driver
+   * that feeds answers to a runtime that trusts them may guard it again.
    */
   lookup?: UDPLookupFunction;
   /**

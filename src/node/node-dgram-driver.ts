@@ -12,7 +12,7 @@ import type {
   UDPHandleOptions,
   UDPHandleSink,
 } from '../driver/udp-driver';
-import { DEFAULT_LOOKUP_TIMEOUT, withLookupTimeout } from '../driver/lookup-timeout';
+import { DEFAULT_LOOKUP_TIMEOUT, LookupGuard } from '../driver/lookup-timeout';
 
 type NodeLookup = (
   hostname: string,
@@ -25,16 +25,24 @@ const defaultLookup: UDPLookupFunction = (hostname, family, callback) => {
 };
 
 /**
+ * The guard every hostname goes through before node:dgram sees its address: node aborts the
+ * process on an answer that is not a string (UDPWrap::DoSend), and a lookup that throws leaves
+ * its bind or connect half done. A given lookup comes bounded in time by the socket layer and is
+ * guarded again here (a driver used on its own gets no socket layer); dns.lookup is bounded here.
+ */
+function createLookupGuard(options: UDPHandleOptions, scheduler: SchedulerLike): LookupGuard {
+  if (options.lookup !== undefined) return new LookupGuard(options.lookup, Infinity, scheduler);
+  return new LookupGuard(defaultLookup, options.lookupTimeout ?? DEFAULT_LOOKUP_TIMEOUT, scheduler);
+}
+
+/**
  * A lookup for node:dgram that answers IP literals and `localhost` synchronously. node:dgram
  * binds and sends inside the call when its lookup calls back synchronously, which is what makes
  * `bind()` return the port and saves a tick per `send()`.
  */
-function createSyncLookup(type: UDPSocketType, options: UDPHandleOptions, scheduler: SchedulerLike): NodeLookup {
+function createSyncLookup(type: UDPSocketType, resolve: UDPLookupFunction): NodeLookup {
   const family: 4 | 6 = type === 'udp4' ? 4 : 6;
   const loopback = family === 4 ? '127.0.0.1' : '::1';
-  // A given lookup comes bounded by the socket layer; dns.lookup is bounded here.
-  const resolve =
-    options.lookup ?? withLookupTimeout(defaultLookup, options.lookupTimeout ?? DEFAULT_LOOKUP_TIMEOUT, scheduler);
   // The last literal seen: a socket mostly sends to one peer, and node's isIP is a regex test.
   let lastLiteral = '';
   let lastFamily = 0;
@@ -81,6 +89,8 @@ class NodeDgramHandle implements UDPHandle {
   private closed = false;
   /** bind({ exclusive }) for explicit binds: false lets node:cluster workers share the port. */
   private readonly exclusive: boolean;
+  /** Every hostname this handle resolves goes through it. */
+  private readonly lookupGuard: LookupGuard;
 
   constructor(
     type: UDPSocketType,
@@ -88,9 +98,10 @@ class NodeDgramHandle implements UDPHandle {
     private readonly sink: UDPHandleSink,
     scheduler: SchedulerLike,
   ) {
+    this.lookupGuard = createLookupGuard(options, scheduler);
     const socketOptions: dgram.SocketOptions = {
       type,
-      lookup: createSyncLookup(type, options, scheduler) as unknown as dgram.SocketOptions['lookup'],
+      lookup: createSyncLookup(type, this.lookupGuard.lookup) as unknown as dgram.SocketOptions['lookup'],
     };
     if (options.reuseAddr === true) socketOptions.reuseAddr = true;
     if (options.ipv6Only === true) socketOptions.ipv6Only = true;

@@ -1,7 +1,7 @@
 import { asapScheduler, type SchedulerLike } from 'rxjs';
 import { UDPSocketError, reasonOf } from '../errors';
 import { defaultDriver } from '../driver/default-driver';
-import { DEFAULT_LOOKUP_TIMEOUT, MAX_LOOKUP_TIMEOUT, withLookupTimeout } from '../driver/lookup-timeout';
+import { DEFAULT_LOOKUP_TIMEOUT, LookupGuard, MAX_LOOKUP_TIMEOUT } from '../driver/lookup-timeout';
 import type { UDPDriver, UDPHandleOptions } from '../driver/udp-driver';
 import type { UDPAbortSignal, UDPSocketOptions } from './types';
 import { describe, isScheduler } from '../internal/validators';
@@ -21,6 +21,8 @@ export interface SocketSettings {
   readonly signal: UDPAbortSignal | undefined;
   /** What to report on `onError` once the socket exists, in order. */
   readonly errors: UDPSocketError[];
+  /** The guard of the `lookup` option, when one was given: it lives and dies with the socket. */
+  readonly lookupGuard?: LookupGuard;
 }
 
 /** A driver's scheduler, or undefined when `value` is not a usable driver (never throws). */
@@ -120,15 +122,20 @@ export function parseSocketOptions(options: unknown): SocketSettings {
     else bad('lookupTimeout', `a positive integer of ms up to ${MAX_LOOKUP_TIMEOUT}, or Infinity`, timeout);
   }
   handleOptions.lookupTimeout = lookupTimeout;
+  let lookupGuard: LookupGuard | undefined;
   if (fields.lookup !== undefined) {
-    // Bounded here, on the driver's scheduler, so every driver (the virtual network too) gets it.
-    if (typeof fields.lookup === 'function') handleOptions.lookup = withLookupTimeout(fields.lookup, lookupTimeout, scheduler);
-    else bad('lookup', 'a function', fields.lookup);
+    // Guarded here, on the driver's scheduler, so every driver (the virtual network too) gets it.
+    if (typeof fields.lookup === 'function') {
+      lookupGuard = new LookupGuard(fields.lookup, lookupTimeout, scheduler);
+      handleOptions.lookup = lookupGuard.lookup;
+    } else {
+      bad('lookup', 'a function', fields.lookup);
+    }
   }
   let signal: UDPAbortSignal | undefined;
   if (fields.signal !== undefined) {
     if (isAbortSignal(fields.signal)) signal = fields.signal;
     else bad('signal', 'an AbortSignal', fields.signal);
   }
-  return { driver, scheduler, handleOptions, signal, errors };
+  return { driver, scheduler, handleOptions, signal, errors, lookupGuard };
 }

@@ -143,7 +143,11 @@ export interface UDPSocketOptions {
   /** SO_SNDBUF in bytes, applied at bind. */
   sendBufferSize?: number;
   /**
-   * Hostname resolution for `send`, `connect` and `bind` (IP literals never reach it).
+   * Hostname resolution for `send`, `connect` and `bind` (IP literals never reach it). Only its
+   * first answer counts; an answer that is not an IP address string fails the operation that
+   * needed it with `EINVAL`; a throw before answering fails it with what was thrown (a throw after
+   * answering is re-thrown asynchronously, the answer stands). Nothing it does reaches node:dgram
+   * unchecked.
    * @default `dns.lookup` with the family of the socket
    */
   lookup?: UDPLookupFunction;
