@@ -12,8 +12,11 @@
  * on loopback, collects each worker's count and exits. A deployment binds a fixed port
  * (`PORT=41234`) and lets the senders come; PM2's cluster mode runs the worker part the same way.
  *
- * Run it: `npx tsx examples/cluster-receiver.ts` (WORKERS=2, PORT=0: one OS-chosen port shared by
- * all). spec/examples/cluster-receiver.spec.ts runs it too. Loopback only.
+ * Only a given port is shared: `bind()` / `bind(0)` in a worker is a free port of that socket
+ * alone. So with PORT=0 the primary picks a free port first and hands it to the workers.
+ *
+ * Run it: `npx tsx examples/cluster-receiver.ts` (WORKERS=2, PORT=0: a free port the primary picks,
+ * shared by all). spec/examples/cluster-receiver.spec.ts runs it too. Loopback only.
  */
 import cluster from 'node:cluster';
 import { firstValueFrom } from 'rxjs';
@@ -45,9 +48,18 @@ async function worker(): Promise<void> {
   });
 }
 
+/** A free port on loopback, for PORT=0 (an OS-chosen port is never shared: pick one to share). */
+function freePort(): number {
+  const probe = createUDPSocket('udp4');
+  const port = probe.bind(0, '127.0.0.1');
+  probe.close();
+  return port;
+}
+
 /** Forks the workers, sends the demo traffic, prints one line per worker and a JSON summary. */
 async function primary(): Promise<void> {
-  const workers = Array.from({ length: WORKERS }, () => cluster.fork());
+  const shared = PORT === 0 ? freePort() : PORT;
+  const workers = Array.from({ length: WORKERS }, () => cluster.fork({ PORT: String(shared) }));
   const next = (w: (typeof workers)[number]): Promise<ToPrimary> => new Promise((resolve) => w.once('message', resolve));
   const ports = (await Promise.all(workers.map(next))).map((m) => (m.kind === 'listening' ? m.port : 0));
   const port = ports[0]!;

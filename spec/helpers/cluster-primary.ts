@@ -7,6 +7,8 @@
  *   would be); a sender on loopback then sends until each worker got datagrams (bounded).
  * - `exclusive`: the first worker binds port 0 with `exclusive: true`, the second binds that
  *   port with `exclusive: true` too.
+ * - `any-port`: both workers call `bind()` without a port (WeChat's "a random free port for this
+ *   socket"), without `exclusive`.
  *
  * Prints one JSON line: what each worker's bind() returned, its onListening port or onError
  * code, the datagrams each received and how many were sent. Every wait is bounded; exits by itself.
@@ -15,11 +17,12 @@ import cluster from 'node:cluster';
 import * as dgram from 'node:dgram';
 import { createUDPSocket } from '../../src/node';
 
-type Scenario = 'shared' | 'exclusive';
+type Scenario = 'shared' | 'exclusive' | 'any-port';
 
 interface BindCommand {
   type: 'bind';
-  port: number;
+  /** undefined: `bind()` without a port. */
+  port: number | undefined;
   exclusive: boolean;
 }
 
@@ -46,7 +49,7 @@ function worker(): void {
     socket.onListening(({ port }) => report(port, null));
     socket.onError(({ code }) => report(null, code));
     socket.onMessage(() => process.send!({ type: 'message' } satisfies WorkerReport));
-    returned = socket.bind(command.port, '127.0.0.1');
+    returned = command.port === undefined ? socket.bind() : socket.bind(command.port, '127.0.0.1');
   });
   process.send!({ type: 'ready' });
 }
@@ -94,6 +97,8 @@ async function primary(scenario: Scenario): Promise<void> {
       while (received[0]! + received[1]! < sent && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
       sender.close();
     }
+  } else if (scenario === 'any-port') {
+    bound.push(...(await Promise.all([0, 1].map((i) => bind(i, { type: 'bind', port: undefined, exclusive: false })))));
   } else {
     const first = await bind(0, { type: 'bind', port: 0, exclusive: true });
     bound.push(first);

@@ -13,7 +13,7 @@ interface Outcome {
 }
 
 /** Runs spec/helpers/cluster-primary.ts: a real node:cluster primary with two workers. */
-function runCluster(scenario: 'shared' | 'exclusive'): Promise<Outcome> {
+function runCluster(scenario: 'shared' | 'exclusive' | 'any-port'): Promise<Outcome> {
   const script = path.join(__dirname, '..', 'helpers', 'cluster-primary.ts');
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['--import', 'tsx', script, scenario], { timeout: 25_000 }, (error, stdout, stderr) => {
@@ -39,6 +39,18 @@ describe('node:cluster workers', () => {
     expect(second!.listening).toBe(first!.listening);
     expect(outcome.received.every((n) => n > 0)).toBe(true);
     expect(outcome.received[0]! + outcome.received[1]!).toBe(outcome.sent);
+  }, 30_000);
+
+  it('bind() without a port gives each worker a port of its own, synchronously, as outside a cluster', async () => {
+    const outcome = await runCluster('any-port');
+    expect(outcome.error).toBeUndefined();
+    const [first, second] = outcome.bound;
+    expect(first!.error).toBeNull();
+    expect(second!.error).toBeNull();
+    expect(first!.returned).toBe(first!.listening);
+    expect(second!.returned).toBe(second!.listening);
+    expect(first!.returned).toBeGreaterThan(0);
+    expect(second!.returned).not.toBe(first!.returned);
   }, 30_000);
 
   it('with exclusive: true a worker binds alone: the second worker on that port gets EADDRINUSE', async () => {

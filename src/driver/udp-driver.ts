@@ -85,7 +85,7 @@ export interface UDPHandle {
    * Binds to `port` (0: any free port) on `address` (undefined: the any-address of the
    * family). Calls `done` synchronously when `address` is an IP literal or the lookup
    * answers synchronously. `implicit` marks the bind a `send` or `connect` makes on an unbound
-   * socket: a driver never shares such a port with other processes.
+   * socket. A driver never shares an OS-chosen port (port 0, implicit binds) with other processes.
    */
   bind(port: number, address: string | undefined, done: UDPDoneCallback, implicit?: boolean): void;
   /** Associates the bound handle with a peer; `done` as for `bind`. */

@@ -87,7 +87,7 @@ class NodeDgramHandle implements UDPHandle {
   /** Completions of the sends node:dgram queued while an asynchronous bind was pending. */
   private queuedSends: UDPDoneCallback[] | null = null;
   private closed = false;
-  /** bind({ exclusive }) for explicit binds: false lets node:cluster workers share the port. */
+  /** bind({ exclusive }) for binds to a given port: false lets node:cluster workers share it. */
   private readonly exclusive: boolean;
   /** Every hostname this handle resolves goes through it. */
   private readonly lookupGuard: LookupGuard;
@@ -141,8 +141,10 @@ class NodeDgramHandle implements UDPHandle {
     this.bindDone = done;
     try {
       // In a cluster worker a non-exclusive bind asks the primary for the shared handle (done
-      // comes asynchronously); node binds its own implicit binds exclusively, and so do we.
-      this.socket.bind({ port, address, exclusive: implicit || this.exclusive } as dgram.BindOptions);
+      // comes asynchronously). Only a given port is shared: an OS-chosen port (port 0, implicit
+      // binds included, as node binds its own) belongs to this socket alone, or every worker's
+      // bind() would get the primary's one port and the replies to one worker would reach another.
+      this.socket.bind({ port, address, exclusive: implicit || port === 0 || this.exclusive } as dgram.BindOptions);
     } catch (error) {
       this.bindDone = null;
       throw error;

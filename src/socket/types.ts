@@ -166,12 +166,13 @@ export interface UDPSocketOptions {
    */
   signal?: UDPAbortSignal;
   /**
-   * In a `node:cluster` worker, bind the socket in this process alone instead of sharing the
-   * port with the other workers (node:dgram's `bind({ exclusive: true })`). By default a worker's
-   * `bind()` shares the port, as node:dgram's does: the primary opens the socket once and hands
-   * the same handle to every worker that binds that address and port (port 0 included: the
-   * workers then share one OS-chosen port). Implicit binds (a `send` or `connect` before `bind`)
-   * are always exclusive. Outside a worker it changes nothing.
+   * In a `node:cluster` worker, bind a given port in this process alone instead of sharing it
+   * with the other workers (node:dgram's `bind({ exclusive: true })`). By default a worker's
+   * `bind(port)` shares the port, as node:dgram's does: the primary opens the socket once and
+   * hands the same handle to every worker that binds that address and port. An OS-chosen port
+   * (`bind()`, `bind(0)`, and implicit binds by a `send` or `connect` before `bind`) is never
+   * shared: as WeChat's `bind()`, it is a free port for this socket alone (node:dgram would give
+   * every worker the primary's one port). Outside a worker it changes nothing.
    * @default false
    */
   exclusive?: boolean;
@@ -249,8 +250,8 @@ export interface UDPSocket extends UDPSocketLike {
    * Binds synchronously to `port` (OS-chosen when omitted or 0) on `address` (every address when
    * omitted; an rxjs-udp extension). Returns the port, or 0 on failure (reported on `onError`) —
    * also 0 while a hostname `address` is being resolved: `onListening` then tells the port.
-   * In a `node:cluster` worker (without `exclusive` or `reusePort`) the bind is asynchronous, as
-   * node:dgram's is there: the primary opens the shared socket. `bind()` then returns 0, and
+   * In a `node:cluster` worker a bind to a given port (without `exclusive` or `reusePort`) is
+   * asynchronous, as node:dgram's is there: the primary opens the shared socket. `bind(port)` then returns 0, and
    * `onListening` fires once the worker has the socket, with the port all workers share; a
    * failure (the port taken outside the cluster) comes on `onError`.
    */
