@@ -765,6 +765,35 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         await expect(closed).resolves.toEqual({ errMsg: 'close:ok' });
       });
 
+      it('a sendWithCallback waiting for its hostname lookup when close() is called gets ERR_SOCKET_DGRAM_NOT_RUNNING once, also when the lookup answers later', async () => {
+        let answer: ((error: Error | null, address: string, family: number) => void) | undefined;
+        const socket = await bound('udp4', { lookup: (_hostname, _family, callback) => void (answer = callback) });
+        const outcomes: Array<string | null> = [];
+        const called = new Promise<void>((resolve) =>
+          socket.sendWithCallback({ address: 'later.test', port: 9, message: 'x' }, (error) => {
+            outcomes.push(error === null ? null : error.code);
+            resolve();
+          }),
+        );
+        socket.close();
+        await called;
+        answer?.(null, ip.ipv4, 4);
+        await settle();
+        expect(outcomes).toEqual(['ERR_SOCKET_DGRAM_NOT_RUNNING']);
+      });
+
+      it('the bytes of a datagram waiting for its hostname lookup are copied at the call: changing the buffer afterwards changes nothing', async () => {
+        let answer: ((error: Error | null, address: string, family: number) => void) | undefined;
+        const receiver = await bound();
+        const socket = await bound('udp4', { lookup: (_hostname, _family, callback) => void (answer = callback) });
+        const received = nextEvent(receiver, 'message', timeout);
+        const view = new Uint8Array([1, 2, 3, 4]);
+        socket.send({ address: 'later.test', port: receiver.address()!.port, message: view });
+        view.fill(9);
+        answer!(null, ip.ipv4, 4);
+        expect([...new Uint8Array((await received).message)]).toEqual([1, 2, 3, 4]);
+      });
+
       it('a second close is silent: no error, no second onClose (cleanup may close from several paths)', async () => {
         const socket = await bound();
         const closes = record(socket, 'close');

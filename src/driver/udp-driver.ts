@@ -95,6 +95,8 @@ export interface UDPHandle {
   /**
    * Sends `length` bytes of `data` from `offset`. `port`/`address` are undefined on a
    * connected handle. Failures go to `done` if given, else to `sink.error(err, 'send')`.
+   * A datagram that cannot leave inside the call (a hostname, a pending bind) is copied first:
+   * the caller may reuse `data` as soon as `send` returns.
    */
   send(
     data: Uint8Array,
@@ -142,7 +144,11 @@ export interface UDPHandle {
   ref(): void;
   /** Lets the process exit while the handle is open. */
   unref(): void;
-  /** Releases the handle; no sink method is called after it. Idempotent. */
+  /**
+   * Releases the handle; no sink method is called after it. A send still waiting (for a lookup,
+   * behind a pending bind) that has a `done` gets `ERR_SOCKET_DGRAM_NOT_RUNNING` there,
+   * asynchronously, once. Idempotent.
+   */
   close(): void;
 }
 

@@ -1,7 +1,7 @@
 import * as dgram from 'node:dgram';
 import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
-import { asapScheduler, type SchedulerLike } from 'rxjs';
+import { asapScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type {
   UDPAddressInfo,
   UDPLookupFunction,
@@ -36,32 +36,43 @@ function createLookupGuard(options: UDPHandleOptions, scheduler: SchedulerLike):
 }
 
 /**
- * A lookup for node:dgram that answers IP literals and `localhost` synchronously. node:dgram
+ * The lookup for node:dgram, answering IP literals and `localhost` synchronously. node:dgram
  * binds and sends inside the call when its lookup calls back synchronously, which is what makes
  * `bind()` return the port and saves a tick per `send()`.
  */
-function createSyncLookup(type: UDPSocketType, resolve: UDPLookupFunction): NodeLookup {
-  const family: 4 | 6 = type === 'udp4' ? 4 : 6;
-  const loopback = family === 4 ? '127.0.0.1' : '::1';
-  // The last literal seen: a socket mostly sends to one peer, and node's isIP is a regex test.
-  let lastLiteral = '';
-  let lastFamily = 0;
-  return (hostname, _options, callback) => {
-    if (hostname === lastLiteral) {
-      callback(null, hostname, lastFamily);
-      return;
-    }
+class SyncLookup {
+  /** The last literal seen: a socket mostly sends to one peer, and node's isIP is a regex test. */
+  lastLiteral = '';
+  private lastFamily = 0;
+  private readonly family: 4 | 6;
+  private readonly loopback: string;
+  /** The lookup node:dgram calls. */
+  readonly lookup: NodeLookup;
+
+  constructor(type: UDPSocketType, resolve: UDPLookupFunction) {
+    this.family = type === 'udp4' ? 4 : 6;
+    this.loopback = this.family === 4 ? '127.0.0.1' : '::1';
+    this.lookup = (hostname, _options, callback) => {
+      if (hostname === this.lastLiteral || this.answersNow(hostname)) callback(null, hostname, this.lastFamily);
+      else if (hostname === 'localhost') callback(null, this.loopback, this.family);
+      else resolve(hostname, this.family, callback);
+    };
+  }
+
+  /** Whether `hostname` is an IP literal (then remembered as the last one): answered inside the call. */
+  answersNow(hostname: string): boolean {
     const literal = isIP(hostname);
-    if (literal !== 0) {
-      lastLiteral = hostname;
-      lastFamily = literal;
-      callback(null, hostname, literal);
-    } else if (hostname === 'localhost') {
-      callback(null, loopback, family);
-    } else {
-      resolve(hostname, family, callback);
-    }
-  };
+    if (literal === 0) return false;
+    this.lastLiteral = hostname;
+    this.lastFamily = literal;
+    return true;
+  }
+}
+
+/** A send node:dgram holds until its lookup or the pending bind completes. */
+interface WaitingSend {
+  readonly done: UDPDoneCallback | undefined;
+  readonly complete: UDPDoneCallback;
 }
 
 /** Whether this Node has node:dgram's `reusePort` (added in 22.12 and 23.1). */
@@ -77,6 +88,14 @@ function reusePortUnavailable(): Error {
   );
 }
 
+function notRunning(): Error {
+  return Object.assign(new Error('Not running: the socket closed before the datagram was sent'), { code: 'ERR_SOCKET_DGRAM_NOT_RUNNING' });
+}
+
+function notRunningAction(this: SchedulerAction<UDPDoneCallback>, done: UDPDoneCallback | undefined): void {
+  done!(notRunning());
+}
+
 function notConnected(): Error {
   return Object.assign(new Error('Not connected'), { code: 'ERR_SOCKET_DGRAM_NOT_CONNECTED' });
 }
@@ -84,9 +103,13 @@ function notConnected(): Error {
 class NodeDgramHandle implements UDPHandle {
   private readonly socket: dgram.Socket;
   private bindDone: UDPDoneCallback | null = null;
-  /** Completions of the sends node:dgram queued while an asynchronous bind was pending. */
-  private queuedSends: UDPDoneCallback[] | null = null;
+  /**
+   * The sends node:dgram holds (behind a pending bind, or for a hostname lookup). node drops them
+   * without a word when the bind fails or the socket closes: their completions are ours to call.
+   */
+  private waiting: Set<WaitingSend> | null = null;
   private closed = false;
+  private readonly syncLookup: SyncLookup;
   /** bind({ exclusive }) for binds to a given port: false lets node:cluster workers share it. */
   private readonly exclusive: boolean;
   /** Every hostname this handle resolves goes through it. */
@@ -96,13 +119,15 @@ class NodeDgramHandle implements UDPHandle {
     type: UDPSocketType,
     options: UDPHandleOptions,
     private readonly sink: UDPHandleSink,
-    scheduler: SchedulerLike,
+    private readonly scheduler: SchedulerLike,
   ) {
     this.lookupGuard = createLookupGuard(options, scheduler);
     const socketOptions: dgram.SocketOptions = {
       type,
-      lookup: createSyncLookup(type, this.lookupGuard.lookup) as unknown as dgram.SocketOptions['lookup'],
+      lookup: undefined,
     };
+    this.syncLookup = new SyncLookup(type, this.lookupGuard.lookup);
+    socketOptions.lookup = this.syncLookup.lookup as unknown as dgram.SocketOptions['lookup'];
     if (options.reuseAddr === true) socketOptions.reuseAddr = true;
     if (options.ipv6Only === true) socketOptions.ipv6Only = true;
     if (options.reusePort === true) {
@@ -129,12 +154,12 @@ class NodeDgramHandle implements UDPHandle {
 
   private settleBind(error: Error | null): void {
     const done = this.bindDone;
-    const queued = this.queuedSends;
     this.bindDone = null;
-    this.queuedSends = null;
     if (done !== null && !this.closed) done(error);
-    // node:dgram drops the sends it queued during a bind that fails, without calling them back.
-    if (error !== null && queued !== null) for (const callback of queued) if (!this.closed) callback(error);
+    // node:dgram drops the sends it queued during a bind that fails, without calling them back
+    // (while a bind is pending no send has reached a lookup yet: every waiting send is queued).
+    const waiting = this.waiting;
+    if (error !== null && waiting !== null) for (const send of [...waiting]) if (!this.closed) send.complete(error);
   }
 
   bind(port: number, address: string | undefined, done: UDPDoneCallback, implicit = false): void {
@@ -186,8 +211,11 @@ class NodeDgramHandle implements UDPHandle {
     address: string | undefined,
     done?: UDPDoneCallback,
   ): void {
+    if (this.bindDone !== null || (address !== undefined && address !== this.syncLookup.lastLiteral && !this.syncLookup.answersNow(address))) {
+      this.sendLater(data, offset, length, port, address, done);
+      return;
+    }
     const callback = done ?? this.sendDone;
-    if (this.bindDone !== null) (this.queuedSends ??= []).push(callback);
     // `length`, not `byteLength`: node 20 does not inline the getter (bytes are Uint8Arrays).
     if (offset === 0 && length === data.length) {
       if (port === undefined) this.socket.send(data, callback);
@@ -197,6 +225,34 @@ class NodeDgramHandle implements UDPHandle {
     } else {
       this.socket.send(data, offset, length, port, address, callback);
     }
+  }
+
+  /**
+   * A send that waits (behind a pending bind, or for its hostname): its bytes are copied now, as
+   * WeChat copies them at the call — the caller may reuse its buffer meanwhile — and its completion
+   * is tracked, so that close() or a failed bind still completes it. Never on the IP-literal path.
+   */
+  private sendLater(
+    data: Uint8Array,
+    offset: number,
+    length: number,
+    port: number | undefined,
+    address: string | undefined,
+    done: UDPDoneCallback | undefined,
+  ): void {
+    const bytes = new Uint8Array(data.subarray(offset, offset + length));
+    const waiting = (this.waiting ??= new Set());
+    const send: WaitingSend = {
+      done,
+      complete: (error) => {
+        if (!waiting.delete(send) || this.waiting !== waiting) return;
+        if (done !== undefined) done(error);
+        else this.sendDone(error);
+      },
+    };
+    waiting.add(send);
+    if (port === undefined) this.socket.send(bytes, send.complete);
+    else this.socket.send(bytes, port, address, send.complete);
   }
 
   address(): UDPAddressInfo {
@@ -279,7 +335,12 @@ class NodeDgramHandle implements UDPHandle {
     if (this.closed) return;
     this.closed = true;
     this.bindDone = null;
-    this.queuedSends = null;
+    // node drops what it still holds: a send with a completion learns it was never sent.
+    const waiting = this.waiting;
+    this.waiting = null;
+    if (waiting !== null) {
+      for (const send of waiting) if (send.done !== undefined) this.scheduler.schedule(notRunningAction, 0, send.done);
+    }
     try {
       this.socket.close();
     } catch {

@@ -106,8 +106,9 @@ export function transmit(
       sendToPeer(core, state, operation, bytes, address, port, callback, done);
     } else {
       // connect() is still resolving its hostname: sent now, the datagram would carry an address
-      // that node:dgram rejects once the handle is connected (EISCONN). Hold it until connect settles.
-      link.held.push({ operation, bytes, address, port, callback, done });
+      // that node:dgram rejects once the handle is connected (EISCONN). Hold it until connect
+      // settles, with a copy of its bytes: WeChat copies at the call, the caller may reuse its buffer.
+      link.held.push({ operation, bytes: new Uint8Array(bytes), address, port, callback, done });
     }
   } catch (thrown) {
     core.fail(toUDPSocketError(operation, thrown), callback);

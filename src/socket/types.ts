@@ -215,7 +215,10 @@ export interface UDPSocketLike {
   connect(option: UDPConnectOption): void;
   /** `send` to the connected peer; without `connect` the same as `send`. */
   write(option: UDPSendOption): void;
-  /** Destroys the socket; `onClose` fires once, asynchronously. */
+  /**
+   * Destroys the socket; `onClose` fires once, asynchronously. A `sendWithCallback` still waiting
+   * for its hostname (or a hostname bind / connect) gets `ERR_SOCKET_DGRAM_NOT_RUNNING`, once.
+   */
   close(): void;
   /** Adds a listener of the close. */
   onClose(listener: UDPListener<UDPCloseResult>): void;

@@ -11,6 +11,11 @@ import type { BoundSocket, HandleState, HostModel, Membership, NetworkLink, Rout
 import { osError } from './os-error';
 
 const DEFAULT_BUFFER = 212992;
+
+/** A send waiting for its hostname lookup. */
+interface WaitingSend {
+  readonly done: UDPDoneCallback | undefined;
+}
 const MAX_BUFFER = 2 * 4194304;
 
 /**
@@ -42,6 +47,8 @@ export class VirtualHandle implements UDPHandle, BoundSocket {
   sendBufferSize = DEFAULT_BUFFER;
   readonly reuseAddr: boolean;
   readonly ipv6Only: boolean;
+  /** Sends resolving their hostname. */
+  private waiting: Set<WaitingSend> | undefined = undefined;
   /** Route cache of the last destination text sent to. */
   lastDestination = '';
   lastRoute: Route | undefined = undefined;
@@ -169,9 +176,12 @@ export class VirtualHandle implements UDPHandle, BoundSocket {
    */
   private sendToHostname(copy: Uint8Array, port: number, hostname: string, done: UDPDoneCallback | undefined): void {
     const net = this.net;
+    // Tracked until resolved, so that close() completes it (the answer is dropped once closed).
+    const waiting: WaitingSend = { done };
+    (this.waiting ??= new Set()).add(waiting);
     this.resolve(hostname, 'send', (error, resolved) => {
+      if (this.waiting?.delete(waiting) !== true) return;
       if (error !== null) return net.fail(this, error, done);
-      if (this.state === 'closed') return net.fail(this, osError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'send'), done);
       net.transmit(this, copy, 0, copy.byteLength, port, net.route(this, resolved), done);
     });
   }
@@ -319,6 +329,12 @@ export class VirtualHandle implements UDPHandle, BoundSocket {
     if (this.state === 'closed') return;
     if (this.state === 'bound') this.host.unbind(this);
     this.state = 'closed';
+    // A send still resolving its hostname learns that it was never sent.
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting !== undefined) {
+      for (const { done } of waiting) if (done !== undefined) this.net.fail(this, osError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'send'), done);
+    }
     this.memberships = [];
     this.peerAddress = undefined;
     this.peerRoute = undefined;
