@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import { Observable } from 'rxjs';
 import { createUDPSocket, type UDPLookupFunction, type UDPSendCallback } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
@@ -200,5 +202,26 @@ describe('a lookup that never answers (node:dgram)', () => {
     } finally {
       hung.mockRestore();
     }
+  });
+});
+
+/**
+ * The lookup timer belongs to the socket: close() cancels it and unref() lets the process exit
+ * while it runs. Each scenario runs in a child process with a one-minute lookupTimeout and a
+ * lookup that never answers (spec/fixtures/pending-lookup-exit.ts): it passes when the child
+ * exits by itself; a timer left behind would keep it alive until the runner kills it.
+ */
+describe('a lookup timer does not outlive its socket', () => {
+  const fixture = path.join(__dirname, '..', 'fixtures', 'pending-lookup-exit.ts');
+
+  it.each([
+    ['close() during bind(0, hostname)', 'close-bind'],
+    ['close() during a send to a hostname', 'close-send'],
+    ['unref() during a send to a hostname', 'unref-send'],
+    ["unref() during a send resolved by the driver's own resolver", 'unref-send-default'],
+  ])('the process exits by itself after %s', (_name, scenario) => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fixture, scenario], { timeout: 8000, encoding: 'utf8' });
+    expect(child.stdout).toBe('exited by itself\n');
+    expect(child.status).toBe(0);
   });
 });

@@ -325,16 +325,19 @@ class NodeDgramHandle implements UDPHandle {
 
   ref(): void {
     this.socket.ref();
+    this.lookupGuard.ref();
   }
 
   unref(): void {
     this.socket.unref();
+    this.lookupGuard.unref();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.bindDone = null;
+    this.lookupGuard.close();
     // node drops what it still holds: a send with a completion learns it was never sent.
     const waiting = this.waiting;
     this.waiting = null;

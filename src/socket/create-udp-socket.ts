@@ -26,8 +26,9 @@ export function createUDPSocket(type: UDPSocketType = 'udp4', options?: UDPSocke
   if (type !== 'udp4' && type !== 'udp6') {
     throw new UDPSocketError('ERR_SOCKET_BAD_TYPE', 'createUDPSocket', `bad socket type: ${describe(type)}, expected "udp4" or "udp6"`);
   }
-  const { driver, scheduler, handleOptions, signal, errors } = parseSocketOptions(options);
+  const { driver, scheduler, handleOptions, signal, errors, lookupGuard } = parseSocketOptions(options);
   const core = new SocketCore(type, scheduler, { recv: handleOptions.recvBufferSize, send: handleOptions.sendBufferSize });
+  core.lookupGuard = lookupGuard;
   // Without a usable driver the socket starts closed: better than a silent fallback to real sockets.
   if (driver !== null) {
     try {

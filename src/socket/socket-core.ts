@@ -1,6 +1,7 @@
 import type { SchedulerAction, SchedulerLike } from 'rxjs';
 import { UDPSocketError, reasonOf, toUDPSocketError, type UDPSocketOperation } from '../errors';
 import type { UDPAddressInfo, UDPRemoteInfo, UDPSocketType, UDPHandle, UDPHandleSink } from '../driver/udp-driver';
+import type { LookupGuard } from '../driver/lookup-timeout';
 import { reportUnhandledError } from '../internal/report-unhandled-error';
 import { ListenerList } from './listeners';
 import { applyPending, attempt } from './pending-settings';
@@ -75,6 +76,8 @@ export class SocketCore implements UDPHandleSink {
 
   /** The lifecycle: see {@link SocketState}. */
   state: SocketState = CLOSED;
+  /** The guard of the `lookup` option: its timers live while the socket does, ref'd as it is. */
+  lookupGuard: LookupGuard | undefined;
 
   // Send-path caches (send-path.ts), per socket so that no datagram allocates.
   /** The last address that passed validation: repeated sends to one peer skip the check. */
@@ -279,6 +282,7 @@ export class SocketCore implements UDPHandleSink {
       }
     }
     state.handle.close();
+    this.lookupGuard?.close();
     this.schedule('close', { errMsg: 'close:ok' });
     return true;
   }

@@ -155,7 +155,8 @@ export interface UDPSocketOptions {
    * How long a hostname lookup (the `lookup` option or the driver's own resolver) may take before
    * the `send`, `connect` or `bind` that needed it fails with `ETIMEDOUT` (on `onError`, or the
    * send's callback); an answer after that is ignored. A positive integer of ms, or `Infinity` to
-   * wait as long as the lookup takes. IP literals and `localhost` never wait.
+   * wait as long as the lookup takes. IP literals and `localhost` never wait. The timer belongs
+   * to the socket: `close()` cancels it, and after `unref()` it does not keep the process alive.
    * @default 5000
    */
   lookupTimeout?: number;

@@ -192,14 +192,22 @@ export class UDPSocketImpl implements UDPSocket {
   }
 
   ref(): this {
-    const state = this[kCore].state;
-    if (state.kind !== 'closed') state.handle.ref();
+    const core = this[kCore];
+    const state = core.state;
+    if (state.kind !== 'closed') {
+      state.handle.ref();
+      core.lookupGuard?.ref();
+    }
     return this;
   }
 
   unref(): this {
-    const state = this[kCore].state;
-    if (state.kind !== 'closed') state.handle.unref();
+    const core = this[kCore];
+    const state = core.state;
+    if (state.kind !== 'closed') {
+      state.handle.unref();
+      core.lookupGuard?.unref();
+    }
     return this;
   }
 
