@@ -4,3 +4,6 @@
 
 /** Re-throws an unhandled error from a fresh task (src/internal/unhandled.ts), as RxJS does. */
 declare function setTimeout(handler: () => void, timeout?: number): unknown;
+
+/** Cancels a timer of `setTimeout` (src/driver/lookup-timeout.ts: a lookup answered in time, a socket closed). */
+declare function clearTimeout(handle: unknown): void;

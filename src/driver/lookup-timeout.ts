@@ -1,4 +1,4 @@
-import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
+import { VirtualTimeScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { ipFamily } from '../internal/ip';
 import { reportUnhandledError } from '../internal/report-unhandled-error';
 import type { UDPLookupFunction } from './udp-driver';
@@ -18,7 +18,7 @@ interface PendingLookup {
   readonly family: 4 | 6;
   readonly callback: LookupCallback;
   settled: boolean;
-  timer: Subscription | undefined;
+  timer: LookupTimer | undefined;
 }
 
 /** The error of a lookup that did not answer in time, shaped like a `dns.lookup` error. */
@@ -46,22 +46,42 @@ function lookupThrew(hostname: string, thrown: unknown): Error {
   return Object.assign(new Error(`lookup of ${hostname} threw ${String(thrown)}`), { syscall: 'getaddrinfo', hostname });
 }
 
+/** A lookup's timer: cancellable, and on the real clock a platform timer that can be unref'd. */
+interface LookupTimer {
+  unsubscribe(): void;
+  /** What `setTimeout` returned (Node's `Timeout`, with `ref`/`unref`); `undefined` on a scheduler. */
+  readonly handle: unknown;
+}
+
+function expireNow(pending: PendingLookup): void {
+  pending.guard.settle(pending, lookupTimedOut(pending.hostname, pending.guard.timeout), '');
+}
+
 /**
- * The Node timer behind a scheduler action on the real clock (RxJS's async actions keep the
- * `setInterval` handle in `id`), to ref/unref it with the socket. Duck-typed: a virtual
- * scheduler's action holds a number, and there is nothing to unref on virtual time.
+ * Starts the timer of `pending`. On the real clock (any scheduler but a virtual-time one) it is a
+ * platform `setTimeout`, whose handle can be unref'd with the socket; on virtual time (the
+ * virtual network's TestScheduler) an action of that scheduler, exact to the frame, with nothing
+ * to unref.
  */
-function setTimerRef(timer: Subscription | undefined, ref: boolean): void {
-  const id = (timer as { id?: unknown } | undefined)?.id;
-  if (id === null || typeof id !== 'object') return;
-  const handle = id as { ref?: () => void; unref?: () => void };
+function startTimer(scheduler: SchedulerLike, pending: PendingLookup, timeout: number): LookupTimer {
+  if (!(scheduler instanceof VirtualTimeScheduler)) {
+    const handle = setTimeout(() => expireNow(pending), timeout);
+    return { handle, unsubscribe: () => clearTimeout(handle) };
+  }
+  const action = scheduler.schedule(expire, timeout, pending);
+  return { handle: undefined, unsubscribe: () => action.unsubscribe() };
+}
+
+/** Refs or unrefs the platform timer of `timer`, where there is one that can be. */
+function setTimerRef(timer: LookupTimer | undefined, ref: boolean): void {
+  const handle = timer?.handle as { ref?: () => void; unref?: () => void } | null | undefined;
+  if (handle === null || typeof handle !== 'object') return;
   if (ref) handle.ref?.();
   else handle.unref?.();
 }
 
 function expire(this: SchedulerAction<PendingLookup>, pending: PendingLookup | undefined): void {
-  const lookup = pending!;
-  lookup.guard.settle(lookup, lookupTimedOut(lookup.hostname, lookup.guard.timeout), '');
+  expireNow(pending!);
 }
 
 /**
@@ -114,7 +134,7 @@ export class LookupGuard {
     if (pending.settled) return;
     this.pending.add(pending);
     if (this.timeout === Infinity) return;
-    pending.timer = this.scheduler.schedule(expire, this.timeout, pending);
+    pending.timer = startTimer(this.scheduler, pending, this.timeout);
     if (!this.refed) setTimerRef(pending.timer, false);
   }
 
