@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, map, of } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map, of, timeout } from 'rxjs';
 import { filterByPeer, fromUDPSocket } from 'rxjs-udp';
 import { createVirtualNetwork } from 'rxjs-udp/testing';
 import { LoopbackSockets, marbles, textOf } from '../../helpers/reactive';
@@ -55,5 +55,34 @@ describe('filterByPeer (bad arguments and values)', () => {
 
   it('filterByPeer given a value without remoteInfo errors with ERR_INVALID_ARG_TYPE instead of a raw TypeError', async () => {
     await expect(lastValueFrom(of(5 as unknown as ReturnType<typeof message>).pipe(filterByPeer('127.0.0.1')))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE', operation: 'receive' });
+  });
+
+  it.each(['FD00::1', 'fd00:0:0:0:0:0:0:1', 'fd00:0000::0001'])('given %s, lets through the messages of fd00::1 (one address however written)', (address) => {
+    const scheduler = marbles();
+    scheduler.run(({ cold, expectObservable }) => {
+      const net = createVirtualNetwork({ scheduler, latency: 1 });
+      const server = fromUDPSocket(net.createUDPSocket('udp6', { host: 'fd00::2' }));
+      const port = server.bind(7);
+      const peer = fromUDPSocket(net.createUDPSocket('udp6', { host: 'fd00::1' }));
+      const peerPort = peer.bind(1001);
+      const stranger = fromUDPSocket(net.createUDPSocket('udp6', { host: 'fd00::3' }));
+      stranger.bind(1001);
+      cold('a-a').subscribe(() => peer.send({ address: 'fd00::2', port, message: 'a' }).subscribe());
+      cold('-b-').subscribe(() => stranger.send({ address: 'fd00::2', port, message: 'b' }).subscribe());
+      expectObservable(server.message$.pipe(filterByPeer(address, peerPort), map(textOf)), '^ 10ms !').toBe('-a-a');
+    });
+  });
+
+  it('given another spelling of ::1, filters real datagrams from ::1', async () => {
+    const sockets = new LoopbackSockets();
+    try {
+      const server = sockets.bound('udp6');
+      const wanted = sockets.bound('udp6');
+      const got = firstValueFrom(fromUDPSocket(server.socket).message$.pipe(filterByPeer('0:0:0:0:0:0:0:1', wanted.port), map(textOf), timeout(2000)));
+      wanted.socket.send({ address: '::1', port: server.port, message: 'wanted' });
+      expect(await got).toBe('wanted');
+    } finally {
+      await sockets.closeAll();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { filter, type MonoTypeOperatorFunction } from 'rxjs';
-import { ipFamily } from '../../internal/ip';
+import { ipFamily, peerAddress } from '../../internal/ip';
 import { UDPSocketError } from '../../errors';
 import type { UDPRemoteInfo } from '../../socket/types';
 import { checkPort, describe } from '../../internal/validators';
@@ -28,8 +28,9 @@ export function infoOf(message: FromSender, operation: 'receive' | 'send' = 'rec
 /**
  * Lets through only the messages from `address` (and `port`, when given).
  *
- * The address is compared as a string: pass it in the form the socket reports it
- * (`'127.0.0.1'`, `'::1'`), not a hostname: an `address` that is not an IP address errors the
+ * The address is compared as an address, not as text: `FD00:0:0::1` lets through the messages
+ * of `fd00::1`, and `10.0.0.1` those that a dual-stack socket reports from `::ffff:10.0.0.1`. Give
+ * an IP address, not a hostname (a message carries no name): an `address` that is not one errors the
  * operator with `ERR_INVALID_ADDRESS` when subscribed, a `port` not in 1–65535 with
  * `ERR_SOCKET_BAD_PORT`. A value without `remoteInfo` errors the stream with `ERR_INVALID_ARG_TYPE`.
  *
@@ -47,10 +48,17 @@ export function filterByPeer<T extends FromSender>(address: string, port?: numbe
         : checkPort('receive', port, false)
       : new UDPSocketError('ERR_INVALID_ADDRESS', 'receive', `filterByPeer: address must be an IP address, got ${describe(address)}`);
   if (error !== undefined) return failing(error);
+  // The forms a socket writes this address in: node writes IPv6 as `form` (RFC 5952), and an IPv4
+  // peer of a dual-stack socket as `::ffff:a.b.c.d`; other spellings (an embedded IPv4 tail) are
+  // compared in `form`. So no datagram is parsed unless its address has both `:` and `.`.
+  const form = peerAddress(address)!;
+  const mapped = form.indexOf(':') < 0 ? `::ffff:${form}` : form;
+  const from = (actual: string): boolean =>
+    actual === form || actual === mapped || (actual.indexOf('.') > 0 && actual.indexOf(':') >= 0 && peerAddress(actual) === form);
   return port === undefined
-    ? filter((message) => infoOf(message).address === address)
+    ? filter((message) => from(infoOf(message).address))
     : filter((message) => {
         const info = infoOf(message);
-        return info.port === port && info.address === address;
+        return info.port === port && from(info.address);
       });
 }
