@@ -211,6 +211,21 @@ describe('request: quiet time after an exchange with the peer', () => {
     expect(seen).toEqual(['id-1: answer to id-1 @2', 'plain-2: answer to plain-2 @54']);
   });
 
+  it('the first request given settle on a socket waits it in full once (ends were not timed before), later ones after the last end only', () => {
+    const seen: string[] = [];
+    onVirtual({ latency: 1 }, (net) => {
+      server(net, '10.0.0.1', 53);
+      const rx = client(net, '10.0.0.2');
+      const target = { address: '10.0.0.1', port: 53 };
+      outcome(net, of('plain').pipe(request(rx, target, { timeout: 100 })), seen, 'plain');
+      net.scheduler.schedule(() => outcome(net, of('first').pipe(request(rx, target, { timeout: 100, settle: 50 })), seen, 'first'), 100);
+      net.scheduler.schedule(() => outcome(net, of('second').pipe(request(rx, target, { timeout: 100, settle: 50 })), seen, 'second'), 300);
+    });
+    // first: the end at 2 was not timed, so it counts as 100 (when first came): sent at 150.
+    // second: first ended at 152, timed: 152 + 50 is past, sent at once.
+    expect(seen).toEqual(['plain: answer to plain @2', 'first: answer to first @152', 'second: answer to second @302']);
+  });
+
   it('a matched request to one peer that ends unanswered does not hold back a request without match to another peer', () => {
     const seen: string[] = [];
     onVirtual({ latency: 1 }, (net) => {

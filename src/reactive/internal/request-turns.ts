@@ -10,7 +10,7 @@ import type { Exchange, PendingExchanges } from './exchange';
 interface Quiet {
   /** The end of the quiet time the ended exchanges asked for (their `settle`), -Infinity for none. */
   quietUntil: number;
-  /** When the last exchange ended, -Infinity for never: a waiting request adds its own `settle`. */
+  /** When the last exchange ended, -Infinity for never, NaN when not read: a waiting request adds its own `settle`. */
   lastEnded: number;
 }
 
@@ -43,6 +43,9 @@ function wake(this: unknown, waking: { turns: RequestTurns; gate: Gate } | undef
 }
 
 const NO_QUIET: Quiet = { quietUntil: -Infinity, lastEnded: -Infinity };
+
+/** `lastEnded` of an end whose time was not read: nothing needed it (see `stampUnstamped`). */
+const UNSTAMPED = NaN;
 
 /**
  * The turns of a socket's exchanges. An exchange without `match` takes any reply from its peer,
@@ -93,9 +96,12 @@ export class RequestTurns {
     if (exchange.match === undefined) {
       const settings = exchange.owner.settings;
       const clock = settings.scheduler === this.scheduler ? now : this.scheduler.now();
-      if (settings.settleGiven > this.settleGivenMax) this.settleGivenMax = settings.settleGiven;
+      if (settings.settleGiven > this.settleGivenMax) {
+        if (this.settleGivenMax === 0) this.stampUnstamped(clock);
+        this.settleGivenMax = settings.settleGiven;
+      }
       this.unmatched++;
-      const gate = this.gateOf(exchange.peer, clock);
+      const gate = this.gateOf(exchange.peer);
       if (gate.queue.length === 0 && this.mayGoAlone(gate, exchange, clock)) {
         gate.exclusive = exchange;
         this.pending.add(exchange);
@@ -153,16 +159,22 @@ export class RequestTurns {
    */
   ended(exchange: Exchange, answered: boolean): void {
     const { settle, settleAnswered, scheduler } = exchange.owner.settings;
-    const now = this.scheduler.now();
     // Answered at its only send, no other reply is due: `settleAnswered` from now. Else (sent
     // again, unanswered, cancelled) replies to its sends may come until its last wait is over,
     // and `settle` after that.
     const onlyReply = answered && exchange.attempts <= 1;
-    const from = onlyReply || scheduler !== this.scheduler ? now : Math.max(now, exchange.deadline);
-    const until = from + (onlyReply ? settleAnswered : settle);
-    const record = exchange.anySource ? this.anySourceQuiet : exchange.address === undefined ? this.hostnameQuietOf(exchange.port) : this.gateOf(exchange.peer, now);
-    record.lastEnded = now;
-    if (until > now && until > record.quietUntil) record.quietUntil = until;
+    const quiet = onlyReply ? settleAnswered : settle;
+    const record = exchange.anySource ? this.anySourceQuiet : exchange.address === undefined ? this.hostnameQuietOf(exchange.port) : this.gateOf(exchange.peer);
+    if (onlyReply && quiet === 0 && this.settleGivenMax === 0) {
+      // Nothing needs the time of this end yet (no quiet time, no `settle` given on the socket):
+      // the clock is not read, the end is only marked (see stampUnstamped).
+      record.lastEnded = UNSTAMPED;
+    } else {
+      const now = this.scheduler.now();
+      const until = (onlyReply || scheduler !== this.scheduler ? now : Math.max(now, exchange.deadline)) + quiet;
+      record.lastEnded = now;
+      if (until > now && until > record.quietUntil) record.quietUntil = until;
+    }
     if (exchange.match === undefined) {
       this.unmatched--;
       const gate = record as Gate;
@@ -239,14 +251,9 @@ export class RequestTurns {
     const own = exchange.owner.settings.settleGiven;
     const hostname = this.hostnameQuiet.size > 0 ? (this.hostnameQuiet.get(exchange.port) ?? NO_QUIET) : NO_QUIET;
     const any = this.anySourceQuiet;
-    return Math.max(
-      gate.quietUntil,
-      gate.lastEnded + own,
-      hostname.quietUntil,
-      hostname.lastEnded + own,
-      any.quietUntil,
-      any.lastEnded + own,
-    );
+    const end = Math.max(gate.quietUntil, hostname.quietUntil, any.quietUntil);
+    // With a settle of its own (then every end is stamped), also that long after the last end.
+    return own > 0 ? Math.max(end, gate.lastEnded + own, hostname.lastEnded + own, any.lastEnded + own) : end;
   }
 
   /**
@@ -301,14 +308,28 @@ export class RequestTurns {
   }
 
   /** The gate of `peer`, made when missing (idle gates are dropped when there are many). */
-  private gateOf(peer: string, now: number): Gate {
+  private gateOf(peer: string): Gate {
     let gate = this.gates.get(peer);
     if (gate === undefined) {
-      if (this.gates.size >= 256) this.sweep(now);
+      if (this.gates.size >= 256) this.sweep(this.scheduler.now());
       gate = { exclusive: undefined, queue: [], quietUntil: -Infinity, lastEnded: -Infinity, timer: undefined };
       this.gates.set(peer, gate);
     }
     return gate;
+  }
+
+  /**
+   * The first request given `settle` on the socket: the ends that were only marked get the time
+   * it came (they were no later), so it waits its `settle` after them — at most that much longer
+   * than after their real time, once per socket.
+   */
+  private stampUnstamped(now: number): void {
+    const stamp = (quiet: Quiet): void => {
+      if (Number.isNaN(quiet.lastEnded)) quiet.lastEnded = now;
+    };
+    for (const gate of this.gates.values()) stamp(gate);
+    for (const quiet of this.hostnameQuiet.values()) stamp(quiet);
+    stamp(this.anySourceQuiet);
   }
 
   private hostnameQuietOf(port: number): Quiet {
@@ -323,7 +344,8 @@ export class RequestTurns {
 
   /** Whether a record's quiet time, and every `settle` given so far after its last end, are over. */
   private over(quiet: Quiet, now: number): boolean {
-    return quiet.quietUntil <= now && quiet.lastEnded + this.settleGivenMax <= now;
+    // While no settle was given, ends are not stamped and their time does not matter.
+    return quiet.quietUntil <= now && (this.settleGivenMax === 0 || quiet.lastEnded + this.settleGivenMax <= now);
   }
 
   /** Drops idle gates whose quiet time is over, so the gates of many peers do not pile up. */

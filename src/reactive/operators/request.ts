@@ -58,7 +58,8 @@ export interface RequestOptions<T> {
    * an exchange not answered at its only send (unanswered, cancelled, or sent more than once: a
    * reply to one of its sends may still be on the way) and 0 after one answered at its only send;
    * a value given applies after both, and after the exchanges of every other request with that
-   * peer — set it on a network that duplicates datagrams. A reply slower than `timeout + settle`,
+   * peer — set it on a network that duplicates datagrams (the first request given `settle` on a
+   * socket may wait it in full once: ends are timed only from then on). A reply slower than `timeout + settle`,
    * or a duplicate later than `settle`, is beyond what the peer alone can tell: give `match`
    * instead. Requests with `match` are never held back by it.
    * @default `timeout` after an exchange not answered at its only send, 0 after one that was
