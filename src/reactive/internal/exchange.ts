@@ -56,6 +56,11 @@ export interface Exchange {
   readonly peer: string;
   /** When the hub admitted it, in order: an exchange waits for older ones that compete for its replies. */
   order: number;
+  /**
+   * Without `match`: the gate of its peer (the turns' record, kept while the exchange is live, so
+   * its end needs no lookup); `undefined` otherwise.
+   */
+  gate: object | undefined;
   /** Whether a reply is recognised by `match` (else by its peer alone). */
   readonly match: ((reply: UDPMessageResult, request: never) => boolean) | undefined;
   /** `scheduler.now()` when first sent. */

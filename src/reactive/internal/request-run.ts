@@ -159,6 +159,7 @@ export class RequestRun<T> implements ExchangeOwner {
       peer,
       match: match as Exchange['match'],
       order: 0,
+      gate: undefined,
       startedAt: 0,
       attempts: 0,
       wait: timeout,

@@ -102,6 +102,7 @@ export class RequestTurns {
       }
       this.unmatched++;
       const gate = this.gateOf(exchange.peer);
+      exchange.gate = gate;
       if (gate.queue.length === 0 && this.mayGoAlone(gate, exchange, clock)) {
         gate.exclusive = exchange;
         this.pending.add(exchange);
@@ -126,7 +127,7 @@ export class RequestTurns {
    */
   withdrawWaiting(exchange: Exchange): boolean {
     if (exchange.match === undefined) {
-      const gate = this.gates.get(exchange.peer);
+      const gate = exchange.gate as Gate | undefined;
       const queued = gate === undefined ? -1 : gate.queue.indexOf(exchange);
       if (queued >= 0) {
         this.unmatched--;
@@ -164,7 +165,8 @@ export class RequestTurns {
     // and `settle` after that.
     const onlyReply = answered && exchange.attempts <= 1;
     const quiet = onlyReply ? settleAnswered : settle;
-    const record = exchange.anySource ? this.anySourceQuiet : exchange.address === undefined ? this.hostnameQuietOf(exchange.port) : this.gateOf(exchange.peer);
+    // An unmatched exchange's gate cannot have been dropped while it was live (see sweep).
+    const record = exchange.gate !== undefined ? (exchange.gate as Gate) : exchange.anySource ? this.anySourceQuiet : exchange.address === undefined ? this.hostnameQuietOf(exchange.port) : this.gateOf(exchange.peer);
     if (onlyReply && quiet === 0 && this.settleGivenMax === 0) {
       // Nothing needs the time of this end yet (no quiet time, no `settle` given on the socket):
       // the clock is not read, the end is only marked (see stampUnstamped).
