@@ -100,4 +100,42 @@ describe('connect() to a hostname that resolves asynchronously', () => {
     expect(errors.values.map((e) => e.code)).toEqual(['ERR_SOCKET_DGRAM_IS_CONNECTED']);
     expect(socket.remoteAddress()?.port).toBe(peer.address()!.port);
   });
+  it('disconnect() while connecting cancels the connect: it never links, and held writes fail ERR_SOCKET_DGRAM_NOT_CONNECTED', async () => {
+    const peer = await bound();
+    const port = peer.address()!.port;
+    const socket = open('udp4', { lookup: slowLookup });
+    const errors = record(socket, 'error');
+    const messages = record(peer, 'message');
+    socket.connect({ address: 'peer.test', port });
+    socket.write({ address: 'peer.test', port, message: 'held' });
+    const outcome = new Promise<UDPSocketError | null>((resolve) =>
+      socket.sendWithCallback({ address: 'peer.test', port, message: 'held too' }, resolve),
+    );
+    socket.disconnect();
+    expect((await outcome)?.code).toBe('ERR_SOCKET_DGRAM_NOT_CONNECTED');
+    await errors.waitFor(1);
+    await delay(60);
+    expect(errors.values.map((e) => [e.code, e.errMsg.split(' ')[0]])).toEqual([['ERR_SOCKET_DGRAM_NOT_CONNECTED', 'write:fail']]);
+    expect(socket.remoteAddress()).toBeUndefined();
+    // The handle is not connected either: a datagram to any address goes out.
+    socket.send({ address: '127.0.0.1', port, message: 'after' });
+    await messages.waitFor(1);
+    expect(messages.values.map((m) => text(m.message))).toEqual(['after']);
+  });
+
+  it('connect() again before a cancelled connect settled reports ERR_SOCKET_DGRAM_IS_CONNECTED; after it settled, connect works', async () => {
+    const peer = await bound();
+    const port = peer.address()!.port;
+    const socket = open('udp4', { lookup: slowLookup });
+    const errors = record(socket, 'error');
+    socket.connect({ address: 'peer.test', port });
+    socket.disconnect();
+    socket.connect({ address: '127.0.0.1', port });
+    await errors.waitFor(1);
+    await delay(60);
+    expect(errors.values.map((e) => [e.code, e.errMsg.split(' ')[0]])).toEqual([['ERR_SOCKET_DGRAM_IS_CONNECTED', 'connect:fail']]);
+    expect(socket.remoteAddress()).toBeUndefined();
+    socket.connect({ address: '127.0.0.1', port });
+    expect(socket.remoteAddress()?.port).toBe(port);
+  });
 });

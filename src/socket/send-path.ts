@@ -170,6 +170,14 @@ export function connect(core: SocketCore, option: UDPConnectOption): void {
     core.report(new UDPSocketError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'connect', 'socket is already connected'));
     return;
   }
+  if (core.cancelledLink !== undefined) {
+    // The handle is still resolving the address of the connect() that disconnect() cancelled
+    // (node:dgram cannot abort that lookup); a second connect on it would throw.
+    core.report(
+      new UDPSocketError('ERR_SOCKET_DGRAM_IS_CONNECTED', 'connect', 'the connect() that disconnect() cancelled is still resolving its address; connect again once it settled'),
+    );
+    return;
+  }
   let address: string;
   let port: number;
   try {
@@ -190,6 +198,12 @@ export function connect(core: SocketCore, option: UDPConnectOption): void {
   try {
     state.handle.connect(port, address, (failure) => {
       const now = core.state;
+      if (core.cancelledLink === link) {
+        core.cancelledLink = undefined;
+        // disconnect() cancelled this connect: undo the link the handle made, silently.
+        if (failure === null && now.kind !== 'closed') core.apply('disconnect', () => now.handle.disconnect());
+        return;
+      }
       if (now.kind === 'closed' || now.kind === 'unbound' || now.link !== link) return;
       if (failure !== null) {
         now.link = NO_LINK;
@@ -218,7 +232,7 @@ export function connect(core: SocketCore, option: UDPConnectOption): void {
   }
 }
 
-/** `disconnect()`: removes the link to the peer. */
+/** `disconnect()`: removes the link to the peer, or cancels a `connect()` still resolving it. */
 export function disconnect(core: SocketCore): void {
   const state = core.state;
   if (state.kind === 'closed') {
@@ -227,6 +241,20 @@ export function disconnect(core: SocketCore): void {
   }
   if (state.kind === 'unbound' || state.link.kind === 'none') {
     core.report(new UDPSocketError('ERR_SOCKET_DGRAM_NOT_CONNECTED', 'disconnect', 'socket is not connected'));
+    return;
+  }
+  const link = state.link;
+  if (link.kind === 'connecting') {
+    // node:dgram cannot abort the lookup, so the handle may still connect: the callback in
+    // connect() sees the cancellation and disconnects it. The datagrams held for the peer fail.
+    state.link = NO_LINK;
+    core.cancelledLink = link;
+    for (const datagram of link.held) {
+      core.fail(
+        new UDPSocketError('ERR_SOCKET_DGRAM_NOT_CONNECTED', datagram.operation, 'disconnect() cancelled the connect() this datagram waited for; not sent'),
+        datagram.callback,
+      );
+    }
     return;
   }
   if (core.apply('disconnect', () => state.handle.disconnect())) {

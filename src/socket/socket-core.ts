@@ -5,7 +5,7 @@ import type { LookupGuard } from '../driver/lookup-timeout';
 import { reportUnhandledError } from '../internal/report-unhandled-error';
 import { ListenerList } from './listeners';
 import { applyPending, attempt } from './pending-settings';
-import { CLOSED, NO_LINK, unboundState, type HeldDatagram, type PendingSettings, type SocketState } from './socket-state';
+import { CLOSED, NO_LINK, unboundState, type ConnectingLink, type HeldDatagram, type PendingSettings, type SocketState } from './socket-state';
 import type {
   UDPAbortSignal,
   UDPCloseResult,
@@ -76,6 +76,8 @@ export class SocketCore implements UDPHandleSink {
 
   /** The lifecycle: see {@link SocketState}. */
   state: SocketState = CLOSED;
+  /** A `connect()` that `disconnect()` cancelled while its handle was still resolving the peer. */
+  cancelledLink: ConnectingLink | undefined;
   /** The guard of the `lookup` option: its timers live while the socket does, ref'd as it is. */
   lookupGuard: LookupGuard | undefined;
 

@@ -269,7 +269,13 @@ export interface UDPSocket extends UDPSocketLike {
    * outcome goes to `callback` instead of `onError`.
    */
   sendWithCallback(option: UDPSendOption, callback: UDPSendCallback): void;
-  /** Removes the peer association of `connect` (`ERR_SOCKET_DGRAM_NOT_CONNECTED` when none). */
+  /**
+   * Removes the peer association of `connect` (`ERR_SOCKET_DGRAM_NOT_CONNECTED` when none).
+   * Called while `connect(hostname)` is still resolving, it cancels that connect: the socket never
+   * links to the peer, and each datagram held for it fails with `ERR_SOCKET_DGRAM_NOT_CONNECTED`
+   * (its callback, or `onError`), unsent. Another `connect()` before the cancelled lookup settled
+   * reports `ERR_SOCKET_DGRAM_IS_CONNECTED`.
+   */
   disconnect(): void;
   /** Sets SO_BROADCAST. */
   setBroadcast(flag: boolean): void;
