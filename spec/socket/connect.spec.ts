@@ -1,5 +1,6 @@
 import type { UDPLookupFunction, UDPSocketError } from 'rxjs-udp';
 import { text } from '../helpers/bytes';
+import { hostsLookup } from '../helpers/lookup';
 import { delay, nextEvent, record } from '../helpers/events';
 import { LOOPBACK, useNodeSockets } from '../helpers/node';
 
@@ -137,5 +138,45 @@ describe('connect() to a hostname that resolves asynchronously', () => {
     expect(socket.remoteAddress()).toBeUndefined();
     socket.connect({ address: '127.0.0.1', port });
     expect(socket.remoteAddress()?.port).toBe(port);
+  });
+});
+
+describe('send/write on a connected socket compare addresses as addresses', () => {
+  it('a write to another spelling of the connected IPv6 peer reaches it', async () => {
+    const peer = await bound('udp6');
+    const port = peer.address()!.port;
+    const socket = open('udp6');
+    const errors = record(socket, 'error');
+    const messages = record(peer, 'message');
+    socket.connect({ address: '::1', port });
+    socket.write({ address: '0:0:0:0:0:0:0:1', port, message: 'long form' });
+    socket.send({ address: '0::1', port, message: 'short form' });
+    await messages.waitFor(2);
+    await delay(20);
+    expect(messages.values.map((m) => text(m.message))).toEqual(['long form', 'short form']);
+    expect(errors.values).toEqual([]);
+  });
+
+  it('a write to the resolved IP of a peer connected by hostname reaches it in another spelling', async () => {
+    const peer = await bound('udp6');
+    const port = peer.address()!.port;
+    const socket = open('udp6', { lookup: hostsLookup({ 'peer.test': '::1' }) });
+    const messages = record(peer, 'message');
+    socket.connect({ address: 'peer.test', port });
+    socket.write({ address: '0:0:0:0:0:0:0:1', port, message: 'by ip' });
+    await messages.waitFor(1);
+    expect(messages.values.map((m) => text(m.message))).toEqual(['by ip']);
+  });
+
+  it('a write to a hostname other than the one connect() was given reports ERR_SOCKET_DGRAM_IS_CONNECTED naming the connected address', async () => {
+    const peer = await bound();
+    const port = peer.address()!.port;
+    const socket = open('udp4', { lookup: hostsLookup({ localhost: '127.0.0.1' }) });
+    const errors = record(socket, 'error');
+    socket.connect({ address: '127.0.0.1', port });
+    socket.write({ address: 'localhost', port, message: 'by name' });
+    await errors.waitFor(1);
+    expect(errors.values.map((e) => e.code)).toEqual(['ERR_SOCKET_DGRAM_IS_CONNECTED']);
+    expect(errors.values[0]!.errMsg).toContain(`127.0.0.1:${port}`);
   });
 });

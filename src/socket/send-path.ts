@@ -1,5 +1,6 @@
 import { UDPSocketError, toUDPSocketError } from '../errors';
 import type { UDPAddressInfo } from '../driver/udp-driver';
+import { peerAddress } from '../internal/ip';
 import { reportUnhandledError } from '../internal/report-unhandled-error';
 import { NO_LINK, type BoundState, type BindingState, type ConnectingLink, type HeldDatagram } from './socket-state';
 import type { SocketCore } from './socket-core';
@@ -129,18 +130,29 @@ function sendToPeer(
   const link = state.link;
   if (link.kind !== 'connected') return;
   const peer = link.peer;
-  if (port !== peer.port || (address !== peer.address && address !== link.resolved.address)) {
-    core.fail(
-      new UDPSocketError(
-        'ERR_SOCKET_DGRAM_IS_CONNECTED',
-        operation,
-        `socket is connected to ${peer.address}:${peer.port}, cannot send to ${address}:${port}`,
-      ),
-      callback,
-    );
+  // The address as connect() was given it or as the handle resolved it: compared as text, no allocation.
+  if (port === peer.port && (address === peer.address || address === link.resolved.address)) {
+    state.handle.send(bytes, 0, bytes.length, undefined, undefined, done);
     return;
   }
-  state.handle.send(bytes, 0, bytes.length, undefined, undefined, done);
+  if (port === peer.port) {
+    // Another spelling of the peer's IP ('0:0:0:0:0:0:0:1' for '::1') is the peer. Another
+    // hostname is not resolved here: that would make write() wait on a lookup per datagram.
+    const form = peerAddress(address);
+    if (form !== undefined && form === link.form) {
+      state.handle.send(bytes, 0, bytes.length, undefined, undefined, done);
+      return;
+    }
+  }
+  core.fail(
+    new UDPSocketError(
+      'ERR_SOCKET_DGRAM_IS_CONNECTED',
+      operation,
+      `socket is connected to ${peer.address}:${peer.port} (${link.resolved.address}), cannot send to ${address}:${port}` +
+        (port === peer.port && peerAddress(address) === undefined ? ' (a hostname other than the one given to connect() is not resolved; send to the connected address)' : ''),
+    ),
+    callback,
+  );
 }
 
 /** Sends the datagrams held while connect() was resolving, now that it is connected. */
@@ -223,7 +235,7 @@ export function connect(core: SocketCore, option: UDPConnectOption): void {
         core.failHeld(link.held, error);
         return;
       }
-      now.link = { kind: 'connected', peer: link.peer, resolved };
+      now.link = { kind: 'connected', peer: link.peer, resolved, form: peerAddress(resolved.address) ?? resolved.address };
       releaseHeld(core, now, link.held);
     });
   } catch (thrown) {

@@ -62,11 +62,12 @@ export interface ConnectingLink {
   readonly held: HeldDatagram[];
 }
 
-/** Connected: `resolved` is the peer's address as the handle reports it. */
+/** Connected: `resolved` is the peer's address as the handle reports it, `form` that address in one form per address (`peerAddress`). */
 export interface ConnectedLink {
   readonly kind: 'connected';
   readonly peer: Peer;
   readonly resolved: UDPAddressInfo;
+  readonly form: string;
 }
 
 /** The one unconnected link. */

@@ -214,7 +214,12 @@ export interface UDPSocketLike {
   send(option: UDPSendOption): void;
   /** Pre-connects to one peer (binding implicitly); afterwards only that peer's datagrams arrive. */
   connect(option: UDPConnectOption): void;
-  /** `send` to the connected peer; without `connect` the same as `send`. */
+  /**
+   * `send` to the connected peer; without `connect` the same as `send`. Once connected, a
+   * datagram whose address is neither the one given to `connect` nor an IP literal of the
+   * connected address (in any spelling) fails with `ERR_SOCKET_DGRAM_IS_CONNECTED`: another
+   * hostname is not resolved per datagram.
+   */
   write(option: UDPSendOption): void;
   /**
    * Destroys the socket; `onClose` fires once, asynchronously. A `sendWithCallback` still waiting
