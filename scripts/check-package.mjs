@@ -10,6 +10,8 @@
 //     node:vm realm (no require / process / Buffer / TextDecoder / TextEncoder) and in headless
 //     chromium (installed with apt-get when absent; skipped, saying why, only when apt cannot run);
 //   - a Node ES module consumer and a CommonJS consumer;
+//   - the .d.ts compile under tsc for consumers with lib es2022 + dom (no esnext; rxjs's own types need
+//     dom's or node's timers) and skipLibCheck off, resolving as a bundler and as node16;
 //   - min+gzip size of the browser entry without rxjs (target: 15 KB).
 // Offline-safe: rxjs and tslib come from this repository's node_modules. Usage:
 //   node scripts/check-package.mjs [--keep]
@@ -282,6 +284,26 @@ await step('a Node ES module consumer (mixing import and require: one rxjs, one 
 
 await step('a Node CommonJS consumer', () => {
   sh(process.execPath, ['node-cjs.cjs'], { cwd: consumer, timeout: 30_000 });
+});
+
+await step('the types compile for TypeScript consumers whose lib stops before esnext (skipLibCheck off)', () => {
+  // Symbol.asyncDispose comes from lib esnext.disposable, and a `/// <reference lib>` does not
+  // survive into the emitted .d.ts: the types must declare what they use.
+  fs.writeFileSync(
+    path.join(consumer, 'types-consumer.ts'),
+    "import { createUDPSocket } from 'rxjs-udp';\nimport { createVirtualNetwork } from 'rxjs-udp/testing';\nconst socket = createUDPSocket();\nvoid socket[Symbol.asyncDispose]();\nvoid createVirtualNetwork;\n",
+  );
+  const cases = [
+    { lib: ['es2022', 'dom'], module: 'esnext', moduleResolution: 'bundler' },
+    { lib: ['es2022', 'dom'], module: 'node16', moduleResolution: 'node16' },
+    { lib: ['esnext', 'dom'], module: 'esnext', moduleResolution: 'bundler' },
+  ];
+  for (const options of cases) {
+    const config = { compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', types: [], ...options }, files: ['types-consumer.ts'] };
+    fs.writeFileSync(path.join(consumer, 'tsconfig.types.json'), JSON.stringify(config));
+    sh(bin('tsc'), ['-p', 'tsconfig.types.json'], { cwd: consumer });
+  }
+  return cases.map((c) => `lib ${c.lib.join('+')} / ${c.moduleResolution}`).join(', ');
 });
 
 let sizes = '';

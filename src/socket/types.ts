@@ -10,6 +10,19 @@ import type {
 
 export type { UDPAddressInfo, UDPLookupFunction, UDPRemoteInfo, UDPSocketType };
 
+declare global {
+  /**
+   * `Symbol.asyncDispose`, declared as lib `esnext.disposable` and `@types/node` declare it (the
+   * declarations merge), so that the published types compile for a consumer whose `lib` stops
+   * before esnext: the `/// <reference lib>` above does not survive into the emitted `.d.ts`.
+   * Where the runtime has no `Symbol.asyncDispose`, a socket's dispose method sits on Node's
+   * `Symbol.for('nodejs.asyncDispose')` instead.
+   */
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 /** What `send`/`write` accept as a payload: a UTF-8 string, an ArrayBuffer or any view of one. */
 export type UDPMessage = string | ArrayBuffer | ArrayBufferView;
 
