@@ -18,3 +18,18 @@ describe('a socket shows nothing internal', () => {
     socket.close();
   });
 });
+
+describe('methods are called on their socket', () => {
+  it('a method taken off its socket throws a TypeError when called; through the socket or bound, it works', () => {
+    const net = createVirtualNetwork({ scheduler: asyncScheduler });
+    const socket = net.createUDPSocket();
+    // Shared on the prototype, not bound per socket: a socket costs no closure per method.
+    expect(Object.prototype.hasOwnProperty.call(socket, 'close')).toBe(false);
+    const { close } = socket;
+    expect(() => close()).toThrow(TypeError);
+    expect(socket.closed).toBe(false);
+    const bound = socket.close.bind(socket);
+    bound();
+    expect(socket.closed).toBe(true);
+  });
+});

@@ -217,6 +217,10 @@ export interface UDPAbortSignal {
 /**
  * The callback API of a WeChat / Taro `UDPSocket`: what the WeChat reference documents and what
  * the reactive layer needs. A real `wx.createUDPSocket()` satisfies it.
+ *
+ * Methods are called on the socket (`udp.close()`), as node:dgram's are: taken off it
+ * (`const { close } = udp`, `setTimeout(udp.close)`) they throw a `TypeError`. Pass
+ * `() => udp.close()` instead.
  */
 export interface UDPSocketLike {
   /** Binds synchronously; returns the bound port (OS-chosen when omitted or 0), or 0 on failure (reported on `onError`). */
