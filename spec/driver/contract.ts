@@ -1141,6 +1141,42 @@ export function describeUDPSocketContract(harness: ContractHarness): void {
         expect(calls).toEqual(['outer']);
       });
 
+      it('a listener removed by an earlier one during dispatch still runs for that event, not for the next', async () => {
+        const socket = await bound();
+        const calls: string[] = [];
+        const later = (): void => {
+          calls.push('later');
+        };
+        socket.onMessage(() => {
+          calls.push('earlier');
+          socket.offMessage(later);
+        });
+        socket.onMessage(later);
+        const messages = record(socket, 'message');
+        socket.send({ address: ip.ipv4, port: socket.address()!.port, message: 'one' });
+        socket.send({ address: ip.ipv4, port: socket.address()!.port, message: 'two' });
+        await messages.waitFor(2, timeout);
+        expect(calls).toEqual(['earlier', 'later', 'earlier']);
+      });
+
+      it('an error listener removed by an earlier one during dispatch still runs for that error', async () => {
+        const socket = await bound();
+        const calls: string[] = [];
+        const later = (): void => {
+          calls.push('later');
+        };
+        socket.onError(() => {
+          calls.push('earlier');
+          socket.offError(later);
+        });
+        socket.onError(later);
+        const errors = record(socket, 'error');
+        socket.setTTL(-1);
+        socket.setTTL(-1);
+        await errors.waitFor(2, timeout);
+        expect(calls).toEqual(['earlier', 'later', 'earlier']);
+      });
+
       it('a throwing listener does not stop the others and its error is re-thrown asynchronously', async () => {
         const socket = await bound();
         const boom = new Error('listener failure');

@@ -245,19 +245,31 @@ export interface UDPSocketLike {
   close(): void;
   /** Adds a listener of the close. */
   onClose(listener: UDPListener<UDPCloseResult>): void;
-  /** Removes that listener, or every close listener when called without one. */
+  /**
+   * Removes that listener, or every close listener when called without one. Removed during a
+   * dispatch (by an earlier listener), it still runs for the event being dispatched.
+   */
   offClose(listener?: UDPListener<UDPCloseResult>): void;
   /** Adds a listener of errors: every failure is reported here, once, asynchronously. */
   onError(listener: UDPListener<UDPErrorResult>): void;
-  /** Removes that listener, or every error listener when called without one. */
+  /**
+   * Removes that listener, or every error listener when called without one. Removed during a
+   * dispatch (by an earlier listener), it still runs for the event being dispatched.
+   */
   offError(listener?: UDPListener<UDPErrorResult>): void;
   /** Adds a listener of the bind's completion. */
   onListening(listener: UDPListener<UDPListeningResult>): void;
-  /** Removes that listener, or every listening listener when called without one. */
+  /**
+   * Removes that listener, or every listening listener when called without one. Removed during a
+   * dispatch (by an earlier listener), it still runs for the event being dispatched.
+   */
   offListening(listener?: UDPListener<UDPListeningResult>): void;
   /** Adds a listener of datagrams. */
   onMessage(listener: UDPListener<UDPMessageResultLike>): void;
-  /** Removes that listener (the Taro typings require one: the reactive layer always passes it). */
+  /**
+   * Removes that listener (the Taro typings require one: the reactive layer always passes it).
+   * Removed during a dispatch (by an earlier listener), it still runs for the datagram being dispatched.
+   */
   offMessage(listener: UDPListener<UDPMessageResultLike>): void;
 }
 
@@ -333,7 +345,10 @@ export interface UDPSocket extends UDPSocketLike {
   unref(): this;
   /** Adds a listener of datagrams: `size` is on both `remoteInfo` and `localInfo`. */
   onMessage(listener: UDPListener<UDPMessageResult>): void;
-  /** Removes that listener, or every message listener when called without one. */
+  /**
+   * Removes that listener, or every message listener when called without one. Removed during a
+   * dispatch (by an earlier listener), it still runs for the datagram being dispatched.
+   */
   offMessage(listener?: UDPListener<UDPMessageResult>): void;
   /**
    * Closes the socket and resolves once its `onClose` listeners ran (at once when it is closed
