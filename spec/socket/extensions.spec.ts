@@ -262,3 +262,24 @@ describe('datagram size limits of udp6 on Linux loopback', () => {
     expect(errors.values.map((e) => [e.code, e.errCode])).toEqual([['EMSGSIZE', -2]]);
   });
 });
+
+describe('the order of errors', () => {
+  it('errors found at the call come in call order; an error the OS reports for a send comes after those of calls made in the same turn', async () => {
+    const socket = await bound();
+    const port = socket.address()!.port;
+    const errors = record(socket, 'error');
+    socket.send({ address: LOOPBACK.udp4, port: 0, message: 'bad port' });
+    socket.send({ address: LOOPBACK.udp4, port, message: new Uint8Array(70000) });
+    socket.setTTL(-1);
+    socket.write({ address: LOOPBACK.udp4, port, message: new Uint8Array(70000) });
+    socket.send({ address: LOOPBACK.udp4, port: -5, message: 'bad port' });
+    await errors.waitFor(5);
+    expect(errors.values.map((e) => `${e.errMsg.split(' ')[0]} ${e.code}`)).toEqual([
+      'send:fail ERR_SOCKET_BAD_PORT',
+      'setTTL:fail ERR_OUT_OF_RANGE',
+      'send:fail ERR_SOCKET_BAD_PORT',
+      'send:fail EMSGSIZE',
+      'write:fail EMSGSIZE',
+    ]);
+  });
+});

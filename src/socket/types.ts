@@ -250,7 +250,11 @@ export interface UDPSocketLike {
    * dispatch (by an earlier listener), it still runs for the event being dispatched.
    */
   offClose(listener?: UDPListener<UDPCloseResult>): void;
-  /** Adds a listener of errors: every failure is reported here, once, asynchronously. */
+  /**
+   * Adds a listener of errors: every failure is reported here, once, asynchronously. Errors found
+   * at the call come in call order; an error the OS reports for a datagram comes when the send
+   * completes, after those of calls made in the same turn.
+   */
   onError(listener: UDPListener<UDPErrorResult>): void;
   /**
    * Removes that listener, or every error listener when called without one. Removed during a
