@@ -1,4 +1,7 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { UDPOperation, UDPSocketError } from '../../errors';
+import { checkScheduler } from '../../internal/validators';
+import { checkSocket } from './validate';
 import type { UDPSocketLike } from '../../socket/types';
 import { fromUDPSocket } from '../from-udp-socket';
 import { isRxUDPSocket } from './brand';
@@ -31,4 +34,16 @@ export function schedulerOf(socket: SocketInput, scheduler: SchedulerLike | unde
   if (scheduler !== undefined) return scheduler;
   if (isRxUDPSocket(socket)) return socket.scheduler;
   return socketScheduler(socket) ?? asyncScheduler;
+}
+
+/**
+ * The scheduler of an operator's timers from its `socket` and `scheduler` options, both checked:
+ * the option, else the socket's (when given), else `asyncScheduler`.
+ * @returns the scheduler, or the error of the first bad option.
+ */
+export function timerSchedulerOf(operation: UDPOperation, socket: unknown, scheduler: unknown): SchedulerLike | UDPSocketError {
+  const error = (socket === undefined ? undefined : checkSocket(operation, socket)) ?? checkScheduler(operation, scheduler);
+  if (error !== undefined) return error;
+  if (socket !== undefined) return schedulerOf(socket as SocketInput, scheduler as SchedulerLike | undefined);
+  return (scheduler as SchedulerLike | undefined) ?? asyncScheduler;
 }

@@ -186,3 +186,14 @@ export { checkFunction, checkNumber, checkScheduler, type NumberRange } from '..
 export function isPayload(value: unknown): value is UDPMessage {
   return typeof value === 'string' || value instanceof ArrayBuffer || ArrayBuffer.isView(value);
 }
+
+/**
+ * Checks that `value` is one of `allowed` (an option taking one of a few strings).
+ * @returns the error naming `name` and the allowed values, or `undefined`.
+ */
+export function checkOneOf(operation: UDPOperation, name: string, value: unknown, allowed: readonly string[]): UDPSocketError | undefined {
+  if (allowed.includes(value as string)) return undefined;
+  const choices = allowed.map((a) => `'${a}'`);
+  const listed = choices.length > 1 ? `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}` : choices[0];
+  return new UDPSocketError('ERR_INVALID_ARG_TYPE', operation, `${name} must be ${listed}, got ${describe(value)}`);
+}

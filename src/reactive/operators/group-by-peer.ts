@@ -1,6 +1,5 @@
 import {
   Observable,
-  asyncScheduler,
   filter,
   groupBy,
   type GroupedObservable,
@@ -12,9 +11,9 @@ import {
 } from 'rxjs';
 import { UDPSocketError } from '../../errors';
 import { PeerTable, type PeerEntry } from '../internal/peer-table';
-import { schedulerOf, type SocketInput } from '../internal/rx-of';
-import { MAX_DELAY, checkNumber, checkScheduler, checkSocket, countersOf, failing, readOptions } from '../internal/validate';
-import { describe, unreadableOption } from '../../internal/validators';
+import { timerSchedulerOf, type SocketInput } from '../internal/rx-of';
+import { MAX_DELAY, checkNumber, checkOneOf, countersOf, failing, readOptions } from '../internal/validate';
+import { unreadableOption } from '../../internal/validators';
 import { infoOf, type FromSender } from './filter-by-peer';
 
 /** The default bound on live sessions of {@link groupByPeer}. */
@@ -223,22 +222,17 @@ function settingsOf(options: unknown): GroupByPeerSettings | UDPSocketError {
     const error =
       (idle === undefined ? undefined : checkNumber(op, 'idle', idle, { min: 0, max: MAX_DELAY })) ??
       (maxPeers === undefined ? undefined : checkNumber(op, 'maxPeers', maxPeers, { min: 1, integer: true, infinity: true })) ??
-      (whenFull === 'end-idlest' || whenFull === 'drop-new'
-        ? undefined
-        : new UDPSocketError('ERR_INVALID_ARG_TYPE', op, `whenFull must be 'end-idlest' or 'drop-new', got ${describe(whenFull)}`)) ??
-      (socket === undefined ? undefined : checkSocket(op, socket)) ??
-      checkScheduler(op, scheduler);
+      checkOneOf(op, 'whenFull', whenFull, ['end-idlest', 'drop-new']);
     if (error !== undefined) return error;
+    const timers = timerSchedulerOf(op, socket, scheduler);
+    if (timers instanceof UDPSocketError) return timers;
     const counters = countersOf<GroupByPeerCounters>(op, opts.counters, COUNTERS);
     if (counters instanceof UDPSocketError) return counters;
     return {
       idle: (idle as number | undefined) ?? Infinity,
       maxPeers: (maxPeers as number | undefined) ?? DEFAULT_MAX_PEERS,
       whenFull: whenFull as PeerTablePolicy,
-      scheduler:
-        socket !== undefined
-          ? schedulerOf(socket as SocketInput, scheduler as SchedulerLike | undefined)
-          : ((scheduler as SchedulerLike | undefined) ?? asyncScheduler),
+      scheduler: timers,
       counters,
     };
   } catch (thrown) {

@@ -1,10 +1,10 @@
-import { Observable, asyncScheduler, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { Observable, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { UDPSocketError } from '../../errors';
-import { checkNumber, checkScheduler, describe, unreadableOption } from '../../internal/validators';
+import { checkNumber, unreadableOption } from '../../internal/validators';
 import { operate } from '../internal/operate';
 import { PeerTable, type PeerEntry } from '../internal/peer-table';
-import { schedulerOf, type SocketInput } from '../internal/rx-of';
-import { checkSocket, countersOf, failing, readOptions } from '../internal/validate';
+import { timerSchedulerOf, type SocketInput } from '../internal/rx-of';
+import { checkOneOf, countersOf, failing, readOptions } from '../internal/validate';
 import { infoOf, type FromSender } from './filter-by-peer';
 import { peerKey } from './group-by-peer';
 
@@ -101,12 +101,10 @@ function settingsOf(options: unknown): RateLimitSettings | UDPSocketError {
       checkNumber(op, 'rate', rate, { min: 0, above: true }) ??
       (burst === undefined ? undefined : checkNumber(op, 'burst', burst, { min: 1 })) ??
       checkNumber(op, 'maxPeers', maxPeers, { min: 1, integer: true, infinity: true }) ??
-      (key === 'address' || key === 'peer'
-        ? undefined
-        : new UDPSocketError('ERR_INVALID_ARG_TYPE', op, `key must be 'address' or 'peer', got ${describe(key)}`)) ??
-      (socket === undefined ? undefined : checkSocket(op, socket)) ??
-      checkScheduler(op, scheduler);
+      checkOneOf(op, 'key', key, ['address', 'peer']);
     if (error !== undefined) return error;
+    const timers = timerSchedulerOf(op, socket, scheduler);
+    if (timers instanceof UDPSocketError) return timers;
     const counters = countersOf<RateLimitCounters>(op, opts.counters, COUNTERS);
     if (counters instanceof UDPSocketError) return counters;
     return {
@@ -114,10 +112,7 @@ function settingsOf(options: unknown): RateLimitSettings | UDPSocketError {
       capacity: ((burst as number | undefined) ?? Math.max(1, rate as number)) * TOKEN,
       maxPeers: maxPeers as number,
       byAddress: key === 'address',
-      scheduler:
-        socket !== undefined
-          ? schedulerOf(socket as SocketInput, scheduler as SchedulerLike | undefined)
-          : ((scheduler as SchedulerLike | undefined) ?? asyncScheduler),
+      scheduler: timers,
       counters,
     };
   } catch (thrown) {
