@@ -1,6 +1,6 @@
 import { SocketAddress, isIP } from 'node:net';
 import * as fc from 'fast-check';
-import { canonicalIPv6, ipFamily, peerAddress } from '../../src/internal/ip';
+import { canonicalIPv6, ipFamily, isPeerAddress, peerAddress } from '../../src/internal/ip';
 
 /** What the WHATWG URL parser makes of an IPv6 host: the reference for canonicalIPv6. */
 function urlCanonical(address: string): string {
@@ -128,5 +128,18 @@ describe('peerAddress', () => {
 
   it('answers undefined for what is not an IP literal', () => {
     for (const s of ['', 'localhost', 'dns.example', '1.2.3', '[::1]', '::1%']) expect(peerAddress(s)).toBeUndefined();
+  });
+});
+
+describe('isPeerAddress', () => {
+  it.each([
+    ['10.0.0.1', '10.0.0.1', true],
+    ['10.0.0.1', '::ffff:10.0.0.1', true],
+    ['fd00::1', 'FD00:0:0::1', true],
+    ['fd00::1', 'fd00::2', false],
+    ['10.0.0.1', '10.0.0.2', false],
+    ['10.0.0.1', '::ffff:10.0.0.2', false],
+  ] as const)('answers whether %j is written %j: %s', (form, actual, same) => {
+    expect(isPeerAddress(form, actual)).toBe(same);
   });
 });

@@ -228,3 +228,18 @@ export function peerAddress(s: string): string | undefined {
   }
   return canonicalIPv6(s);
 }
+
+/**
+ * Whether `actual`, an address as a socket writes a datagram's source, is the address whose
+ * {@link peerAddress} form is `form`: the same text, or (only then is it parsed) another spelling
+ * of it — `::ffff:a.b.c.d` for an IPv4 peer of a dual-stack socket, or IPv6 written otherwise.
+ *
+ * @param form - an address in the form `peerAddress` gives.
+ * @param actual - the address to compare.
+ * @example
+ * isPeerAddress('10.0.0.1', '::ffff:10.0.0.1'); // true
+ * isPeerAddress('fd00::1', 'FD00:0:0::1'); // true
+ */
+export function isPeerAddress(form: string, actual: string): boolean {
+  return actual === form || (actual.indexOf(':') >= 0 && peerAddress(actual) === form);
+}

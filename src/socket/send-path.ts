@@ -1,6 +1,6 @@
 import { UDPSocketError, toUDPSocketError } from '../errors';
 import type { UDPAddressInfo } from '../driver/udp-driver';
-import { peerAddress } from '../internal/ip';
+import { ipFamily, isPeerAddress, peerAddress } from '../internal/ip';
 import { reportUnhandledError } from '../internal/report-unhandled-error';
 import { NO_LINK, type BoundState, type BindingState, type ConnectingLink, type HeldDatagram } from './socket-state';
 import type { SocketCore } from './socket-core';
@@ -135,21 +135,18 @@ function sendToPeer(
     state.handle.send(bytes, 0, bytes.length, undefined, undefined, done);
     return;
   }
-  if (port === peer.port) {
-    // Another spelling of the peer's IP ('0:0:0:0:0:0:0:1' for '::1') is the peer. Another
-    // hostname is not resolved here: that would make write() wait on a lookup per datagram.
-    const form = peerAddress(address);
-    if (form !== undefined && form === link.form) {
-      state.handle.send(bytes, 0, bytes.length, undefined, undefined, done);
-      return;
-    }
+  // Another spelling of the peer's IP ('0:0:0:0:0:0:0:1' for '::1') is the peer. Another
+  // hostname is not resolved here: that would make write() wait on a lookup per datagram.
+  if (port === peer.port && isPeerAddress(link.form, address)) {
+    state.handle.send(bytes, 0, bytes.length, undefined, undefined, done);
+    return;
   }
   core.fail(
     new UDPSocketError(
       'ERR_SOCKET_DGRAM_IS_CONNECTED',
       operation,
       `socket is connected to ${peer.address}:${peer.port} (${link.resolved.address}), cannot send to ${address}:${port}` +
-        (port === peer.port && peerAddress(address) === undefined ? ' (a hostname other than the one given to connect() is not resolved; send to the connected address)' : ''),
+        (port === peer.port && ipFamily(address) === 0 ? ' (a hostname other than the one given to connect() is not resolved; send to the connected address)' : ''),
     ),
     callback,
   );

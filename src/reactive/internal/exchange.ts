@@ -11,13 +11,12 @@ export interface OwnerSettings {
   readonly scheduler: SchedulerLike;
   /** Quiet time after an exchange of this run ends unanswered, ms (`settle`, default `timeout`). */
   readonly settle: number;
-  /** Quiet time after an exchange of this run is answered, ms (`settle`, default 0). */
-  readonly settleAnswered: number;
   /**
-   * `settle` as given, else 0: a request of this run without `match` also waits this long after
-   * any exchange with its peer ended, whichever run it was (a given value applies after both).
+   * Quiet time after an exchange of this run is answered, ms: `settle` as given, else 0. So it is
+   * also how long a request of this run without `match` waits after any exchange with its peer
+   * ended, whichever run it was (a given value applies after both).
    */
-  readonly settleGiven: number;
+  readonly settleAnswered: number;
   /**
    * Whether this run's waits are timed by the hub's one timer (real time on the socket's
    * scheduler), instead of a timer of its own.

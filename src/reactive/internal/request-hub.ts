@@ -1,7 +1,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { UDPSocketError } from '../../errors';
 import type { UDPMessageResult, UDPSocketLike } from '../../socket/types';
-import { peerAddress } from '../../internal/ip';
+import { isPeerAddress } from '../../internal/ip';
 import type { RxUDPSocket } from '../types';
 import { Alarm } from './alarm';
 import { PendingExchanges, removeAt, type Exchange, type ExchangeOwner } from './exchange';
@@ -19,15 +19,6 @@ export function hubOf(rx: RxUDPSocket): RequestHub {
     hubs.set(socket, hub);
   }
   return hub;
-}
-
-/**
- * Whether a reply from `actual` (as node or the socket writes it) comes from `expected` (in the
- * form of `peerAddress`): the same text, or another spelling of the same address — an IPv4 peer
- * shows as `::ffff:a.b.c.d` on a dual-stack socket.
- */
-function sameAddress(expected: string, actual: string): boolean {
-  return expected === actual || (actual.indexOf(':') >= 0 && peerAddress(actual) === expected);
 }
 
 function detachIdle(this: unknown, hub: RequestHub | undefined): void {
@@ -106,7 +97,7 @@ export class RequestHub {
     if (list !== undefined) {
       for (let i = 0; i < list.length; i++) {
         const exchange = list[i]!;
-        if (exchange.address !== undefined && !sameAddress(exchange.address, info.address)) continue;
+        if (exchange.address !== undefined && !isPeerAddress(exchange.address, info.address)) continue;
         if (!this.accepts(exchange, reply)) {
           if (!exchange.live) return; // match threw: its run failed
           continue;

@@ -20,7 +20,8 @@ interface Quiet {
  * of that exchange — by default `timeout` after the last wait of one that ended unanswered or
  * was sent more than once, whose (other) replies may still be on their way, and none after one
  * answered at its only send — and for the waiting request's own `settle`, so a late reply is
- * dropped instead of being taken by the next question.
+ * dropped instead of being taken by the next question. The ends of exchanges to a hostname on a
+ * port are kept in a record of the same shape (no one waits there).
  */
 interface Gate extends Quiet {
   /** The unmatched exchange in flight, if any: nothing else that the peer's replies could answer starts meanwhile. */
@@ -42,7 +43,12 @@ function wake(this: unknown, waking: { turns: RequestTurns; gate: Gate } | undef
   turns.reconsider();
 }
 
-const NO_QUIET: Quiet = { quietUntil: -Infinity, lastEnded: -Infinity };
+/** A record with no end and no one waiting. */
+function newGate(): Gate {
+  return { exclusive: undefined, queue: [], quietUntil: -Infinity, lastEnded: -Infinity, timer: undefined };
+}
+
+const NO_QUIET: Quiet = newGate();
 
 /** `lastEnded` of an end whose time was not read: nothing needed it (see `stampUnstamped`). */
 const UNSTAMPED = NaN;
@@ -65,10 +71,10 @@ export class RequestTurns {
   /** Unmatched exchanges pending or waiting (while 0, a matched exchange never waits). */
   private unmatched = 0;
   /** Ends of exchanges to a hostname (their replies are told by port and `match`), by port. */
-  private readonly hostnameQuiet = new Map<number, Quiet>();
+  private readonly hostnameQuiet = new Map<number, Gate>();
   /** Ends of broadcast / multicast exchanges (anyone may still answer them). */
-  private readonly anySourceQuiet: Quiet = { quietUntil: -Infinity, lastEnded: -Infinity };
-  /** The largest `settleGiven` of the runs admitted: gates idle longer than this may be dropped. */
+  private readonly anySourceQuiet: Quiet = newGate();
+  /** The largest `settle` given to the runs admitted (their `settleAnswered`): gates idle longer than this may be dropped. */
   private settleGivenMax = 0;
   /** Admission counter ({@link Exchange.order}). */
   private admitted = 0;
@@ -96,12 +102,12 @@ export class RequestTurns {
     if (exchange.match === undefined) {
       const settings = exchange.owner.settings;
       const clock = settings.scheduler === this.scheduler ? now : this.scheduler.now();
-      if (settings.settleGiven > this.settleGivenMax) {
+      if (settings.settleAnswered > this.settleGivenMax) {
         if (this.settleGivenMax === 0) this.stampUnstamped(clock);
-        this.settleGivenMax = settings.settleGiven;
+        this.settleGivenMax = settings.settleAnswered;
       }
       this.unmatched++;
-      const gate = this.gateOf(exchange.peer);
+      const gate = this.recordOf(this.gates, exchange.peer);
       exchange.gate = gate;
       if (gate.queue.length === 0 && this.mayGoAlone(gate, exchange, clock)) {
         gate.exclusive = exchange;
@@ -166,7 +172,7 @@ export class RequestTurns {
     const onlyReply = answered && exchange.attempts <= 1;
     const quiet = onlyReply ? settleAnswered : settle;
     // An unmatched exchange's gate cannot have been dropped while it was live (see sweep).
-    const record = exchange.gate !== undefined ? (exchange.gate as Gate) : exchange.anySource ? this.anySourceQuiet : exchange.address === undefined ? this.hostnameQuietOf(exchange.port) : this.gateOf(exchange.peer);
+    const record = exchange.gate !== undefined ? (exchange.gate as Gate) : exchange.anySource ? this.anySourceQuiet : exchange.address === undefined ? this.recordOf(this.hostnameQuiet, exchange.port) : this.recordOf(this.gates, exchange.peer);
     if (onlyReply && quiet === 0 && this.settleGivenMax === 0) {
       // Nothing needs the time of this end yet (no quiet time, no `settle` given on the socket):
       // the clock is not read, the end is only marked (see stampUnstamped).
@@ -250,7 +256,7 @@ export class RequestTurns {
 
   /** Until when the unmatched `exchange` must wait for the quiet times of its source. */
   private quietEnd(gate: Gate, exchange: Exchange): number {
-    const own = exchange.owner.settings.settleGiven;
+    const own = exchange.owner.settings.settleAnswered;
     const hostname = this.hostnameQuiet.size > 0 ? (this.hostnameQuiet.get(exchange.port) ?? NO_QUIET) : NO_QUIET;
     const any = this.anySourceQuiet;
     const end = Math.max(gate.quietUntil, hostname.quietUntil, any.quietUntil);
@@ -309,15 +315,19 @@ export class RequestTurns {
     gate.timer = this.scheduler.schedule(wake, end - now, { turns: this, gate });
   }
 
-  /** The gate of `peer`, made when missing (idle gates are dropped when there are many). */
-  private gateOf(peer: string): Gate {
-    let gate = this.gates.get(peer);
-    if (gate === undefined) {
-      if (this.gates.size >= 256) this.sweep(this.scheduler.now());
-      gate = { exclusive: undefined, queue: [], quietUntil: -Infinity, lastEnded: -Infinity, timer: undefined };
-      this.gates.set(peer, gate);
+  /**
+   * The record of `key` in `records` (the gates by peer, or the hostname ends by port), made when
+   * missing; when there are many, the idle ones are dropped first, so the records of many peers do
+   * not pile up.
+   */
+  private recordOf<K>(records: Map<K, Gate>, key: K): Gate {
+    let record = records.get(key);
+    if (record === undefined) {
+      if (records.size >= 256) this.sweep(records, this.scheduler.now());
+      record = newGate();
+      records.set(key, record);
     }
-    return gate;
+    return record;
   }
 
   /**
@@ -334,30 +344,16 @@ export class RequestTurns {
     stamp(this.anySourceQuiet);
   }
 
-  private hostnameQuietOf(port: number): Quiet {
-    let quiet = this.hostnameQuiet.get(port);
-    if (quiet === undefined) {
-      if (this.hostnameQuiet.size >= 256) this.sweepHostnames(this.scheduler.now());
-      quiet = { quietUntil: -Infinity, lastEnded: -Infinity };
-      this.hostnameQuiet.set(port, quiet);
-    }
-    return quiet;
-  }
-
   /** Whether a record's quiet time, and every `settle` given so far after its last end, are over. */
   private over(quiet: Quiet, now: number): boolean {
     // While no settle was given, ends are not stamped and their time does not matter.
     return quiet.quietUntil <= now && (this.settleGivenMax === 0 || quiet.lastEnded + this.settleGivenMax <= now);
   }
 
-  /** Drops idle gates whose quiet time is over, so the gates of many peers do not pile up. */
-  private sweep(now: number): void {
-    for (const [peer, gate] of this.gates) {
-      if (gate.exclusive === undefined && gate.queue.length === 0 && gate.timer === undefined && this.over(gate, now)) this.gates.delete(peer);
+  /** Drops the records no one uses or waits at whose quiet time is over. */
+  private sweep<K>(records: Map<K, Gate>, now: number): void {
+    for (const [key, record] of records) {
+      if (record.exclusive === undefined && record.queue.length === 0 && record.timer === undefined && this.over(record, now)) records.delete(key);
     }
-  }
-
-  private sweepHostnames(now: number): void {
-    for (const [port, quiet] of this.hostnameQuiet) if (this.over(quiet, now)) this.hostnameQuiet.delete(port);
   }
 }

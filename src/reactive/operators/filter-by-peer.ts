@@ -1,5 +1,5 @@
 import { filter, type MonoTypeOperatorFunction } from 'rxjs';
-import { ipFamily, peerAddress } from '../../internal/ip';
+import { ipFamily, isPeerAddress, peerAddress } from '../../internal/ip';
 import { UDPSocketError } from '../../errors';
 import type { UDPRemoteInfo } from '../../socket/types';
 import { checkPort, describe } from '../../internal/validators';
@@ -48,17 +48,11 @@ export function filterByPeer<T extends FromSender>(address: string, port?: numbe
         : checkPort('receive', port, false)
       : new UDPSocketError('ERR_INVALID_ADDRESS', 'receive', `filterByPeer: address must be an IP address, got ${describe(address)}`);
   if (error !== undefined) return failing(error);
-  // The forms a socket writes this address in: node writes IPv6 as `form` (RFC 5952), and an IPv4
-  // peer of a dual-stack socket as `::ffff:a.b.c.d`; other spellings (an embedded IPv4 tail) are
-  // compared in `form`. So no datagram is parsed unless its address has both `:` and `.`.
   const form = peerAddress(address)!;
-  const mapped = form.indexOf(':') < 0 ? `::ffff:${form}` : form;
-  const from = (actual: string): boolean =>
-    actual === form || actual === mapped || (actual.indexOf('.') > 0 && actual.indexOf(':') >= 0 && peerAddress(actual) === form);
   return port === undefined
-    ? filter((message) => from(infoOf(message).address))
+    ? filter((message) => isPeerAddress(form, infoOf(message).address))
     : filter((message) => {
         const info = infoOf(message);
-        return info.port === port && from(info.address);
+        return info.port === port && isPeerAddress(form, info.address);
       });
 }

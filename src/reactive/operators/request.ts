@@ -253,7 +253,6 @@ function checkSettings<T>(args: Arguments, checked: UDPTarget): RequestSettings<
     concurrency,
     settle,
     settleAnswered,
-    settleGiven: (args.settle ?? 0) as number,
     match,
   };
 }
