@@ -5,22 +5,7 @@
  * MB at peak in the full bench against +24-37 MB alone). Progress and the result go to the parent
  * over IPC.
  */
-import { benchFlood, type FloodResult } from './flood';
+import { serveStage } from './child-stage';
+import { benchFlood } from './flood';
 
-/** What the parent receives. */
-export type FloodServerMessage = { detail: string; advance: boolean } | { result: FloodResult } | { error: string };
-
-function tell(message: FloodServerMessage, then: () => void = () => undefined): void {
-  process.send!(message, then);
-}
-
-/** The parent shows the progress: the stage's title is its own, each step is forwarded. */
-const progress = {
-  begin: (): void => undefined,
-  update: (detail: string, advance = true): void => tell({ detail, advance }),
-};
-
-benchFlood({ quick: process.argv.includes('--quick'), progress }, 1).then(
-  (result) => tell({ result }, () => process.exit(0)),
-  (error: unknown) => tell({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, () => process.exit(1)),
-);
+serveStage((ctx) => benchFlood(ctx, 1));

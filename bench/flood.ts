@@ -15,8 +15,8 @@ import * as v8 from 'node:v8';
 import { mergeMap } from 'rxjs';
 import type { GroupByPeerCounters, ReplyCounters } from '../src/node';
 import type { BenchContext } from './context';
-import type { FloodServerMessage } from './flood-server';
 import { lib } from './lib';
+import { runStageChild } from './child-stage';
 import { forkBenchChild } from './peer-client';
 import { Progress } from './progress';
 import { TARGETS } from './report';
@@ -194,15 +194,7 @@ export async function benchFlood(ctx: { quick: boolean; progress: Pick<Progress,
 export function benchFloodInFreshProcess(ctx: Pick<BenchContext, 'quick' | 'progress'>, index: number): Promise<FloodResult> {
   const waves = wavesOf(ctx.quick);
   ctx.progress.begin(`${titleOf(waves)} (a fresh process)`, waves, index);
-  const child = forkBenchChild('flood-server.ts', ctx.quick ? ['--quick'] : []);
-  return new Promise((resolve, reject) => {
-    child.on('message', (message: FloodServerMessage) => {
-      if ('detail' in message) ctx.progress.update(message.detail, message.advance);
-      else if ('result' in message) resolve(message.result);
-      else reject(new Error(`flood server: ${message.error}`));
-    });
-    child.once('exit', (code) => reject(new Error(`flood server exited with ${code}`)));
-  });
+  return runStageChild<FloodResult>('flood-server.ts', ctx.quick ? ['--quick'] : [], 'flood server', (detail, advance) => ctx.progress.update(detail, advance));
 }
 
 if (process.argv[1]?.endsWith('flood.ts') === true) {

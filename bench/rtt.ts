@@ -21,7 +21,7 @@
  */
 import * as dgram from 'node:dgram';
 import type { BenchContext, Figure } from './context';
-import { forkBenchChild } from './peer-client';
+import { runStageChild } from './child-stage';
 import { pairedRatios, percentile, summarize, takeTurns, type Summary } from './stats';
 import type { Pinger, PingerSubject } from './subjects';
 
@@ -51,9 +51,6 @@ export interface RttResult {
   processes?: number;
   subjects: Record<string, RttSubjectResult>;
 }
-
-/** What a pass in a fresh process (`bench/rtt-child.ts`) tells the parent. */
-export type RttChildMessage = { detail: string } | { result: RttResult } | { error: string };
 
 /** A raw node:dgram echo in this process, on loopback. */
 async function localEcho(): Promise<{ port: number; close: () => void }> {
@@ -164,15 +161,7 @@ export async function benchRttInFreshProcesses(
 }
 
 function runChild(ctx: Pick<BenchContext, 'quick'>, set: RttSet, onDetail: (detail: string) => void): Promise<RttResult> {
-  const child = forkBenchChild('rtt-child.ts', [set, ...(ctx.quick ? ['--quick'] : [])]);
-  return new Promise((resolve, reject) => {
-    child.on('message', (message: RttChildMessage) => {
-      if ('detail' in message) onDetail(message.detail);
-      else if ('result' in message) resolve(message.result);
-      else reject(new Error(`round trip (fresh process): ${message.error}`));
-    });
-    child.once('exit', (code) => reject(new Error(`round trip (fresh process) exited with ${code}`)));
-  });
+  return runStageChild<RttResult>('rtt-child.ts', [set, ...(ctx.quick ? ['--quick'] : [])], 'round trip (fresh process)', (detail) => onDetail(detail));
 }
 
 /** One result from the passes of several processes: every round of every process counts once. */

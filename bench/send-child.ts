@@ -8,31 +8,8 @@
  * lookup runs ~1.09x raw, in a fresh process ~1.02x. The bench shows both.
  */
 import type { BenchContext } from './context';
-import { benchSend, type SendResult } from './send';
+import { serveStage } from './child-stage';
+import { benchSend } from './send';
 import { senders } from './subjects';
 
-/** Messages from the child to the bench. */
-export type SendChildMessage = { type: 'progress'; detail: string } | { type: 'result'; result: SendResult } | { type: 'error'; error: string };
-
-const post = (message: SendChildMessage): void => {
-  process.send!(message);
-};
-
-async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const progress: BenchContext['progress'] = {
-    begin: () => undefined,
-    update: (detail: string) => post({ type: 'progress', detail }),
-  };
-  const ctx: BenchContext = { peer: undefined as never, progress, quick };
-  const result = await benchSend(ctx, senders(), 1);
-  post({ type: 'result', result });
-}
-
-main().then(
-  () => process.disconnect(),
-  (error: unknown) => {
-    post({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-    process.disconnect();
-  },
-);
+serveStage((ctx) => benchSend({ ...ctx, peer: undefined as never } satisfies BenchContext, senders(), 1));

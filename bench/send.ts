@@ -11,8 +11,7 @@
  */
 import type { BenchContext, Figure } from './context';
 import { openDropSink } from './drop-sink';
-import { forkBenchChild } from './peer-client';
-import type { SendChildMessage } from './send-child';
+import { runStageChild } from './child-stage';
 import { iqr, nowMs, pairedRatios, summarize, takeTurns, type Summary } from './stats';
 import type { Sender, SenderSubject } from './subjects';
 
@@ -100,21 +99,5 @@ export async function benchSend(ctx: BenchContext, subjects: SenderSubject[], st
  */
 export async function benchSendFresh(ctx: BenchContext, stageIndex: number): Promise<SendResult> {
   ctx.progress.begin('send, fresh process', ctx.quick ? 8 : 27, stageIndex);
-  const child = forkBenchChild('send-child.ts', ctx.quick ? ['--quick'] : []);
-  return new Promise<SendResult>((resolve, reject) => {
-    let settled = false;
-    child.on('message', (message: SendChildMessage) => {
-      if (message.type === 'progress') ctx.progress.update(message.detail);
-      else if (message.type === 'result') {
-        settled = true;
-        resolve(message.result);
-      } else {
-        settled = true;
-        reject(new Error(`send child: ${message.error}`));
-      }
-    });
-    child.on('exit', (code: number | null) => {
-      if (!settled) reject(new Error(`send child exited with ${code} before its result`));
-    });
-  });
+  return runStageChild<SendResult>('send-child.ts', ctx.quick ? ['--quick'] : [], 'send child', (detail, advance) => ctx.progress.update(detail, advance));
 }
